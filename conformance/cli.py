@@ -1,0 +1,123 @@
+"""The `itwin-conformance` command: run the suite, serve the mock, build fixtures, and more.
+
+Exit codes (stable, for CI): 0 all passed, 1 conformance failures, 2 usage or
+configuration error, 3 target unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .plugin import UNREACHABLE_RETURNCODE
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+# Same settings as the repository's pyproject, for runs of an installed package.
+_PYTEST_SETTINGS = ["-p", "no:cacheprovider", "--strict-markers", "-o", "timeout=300",
+                    "-o", "xfail_strict=true"]
+
+# pytest's own exit codes (and the plugin's code for an unreachable target), mapped to ours.
+_PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_FAILURES, 2: EXIT_USAGE, 3: EXIT_USAGE, 4: EXIT_USAGE,
+                5: EXIT_USAGE, UNREACHABLE_RETURNCODE: EXIT_UNREACHABLE}
+
+# Subcommands delegated to the module that owns them: (module, summary).
+_DELEGATED = {
+    "mock": ("conformance.mock.command", "serve the mock iTwins API on loopback"),
+    "images": ("conformance.images.command", "build, check or show the image fixtures"),
+}
+# Subcommands whose issue is not done yet: they say so and exit 2, never pretend.
+_NOT_YET = {
+    "fidelity": ("record one target and compare another (not implemented yet: issue 6)"),
+    "cleanup": ("delete leftover scratch iTwins of crashed runs (not implemented yet: issue 7)"),
+}
+
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser(
+        "run", help="run the conformance suite against a target (default: the embedded mock)",
+        description="Run the shipped conformance suite through pytest. Arguments after the "
+                    "options (or after --) are passed to pytest unchanged, e.g. -k auth -n 2.")
+    run.add_argument("--target", metavar="FILE",
+                     help="target TOML file; without it the embedded mock is started")
+    run.add_argument("--allow-production", action="store_true",
+                     help="allow a target on the production host api.bentley.com")
+    run.set_defaults(handler=_run_suite)
+
+
+def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    from .targets import TargetError, load_target
+
+    if args.target:
+        try:
+            load_target(args.target)
+        except TargetError as exc:
+            print(f"itwin-conformance: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    pytest_args = [str(SUITE_DIR), "-p", "conformance.plugin", "--rootdir", str(SUITE_DIR),
+                   *_PYTEST_SETTINGS]
+    if args.target:
+        pytest_args += ["--target", str(args.target)]
+    if args.allow_production:
+        pytest_args.append("--allow-production")
+    code = int(pytest.main(pytest_args + extra))
+    return _PYTEST_EXIT.get(code, EXIT_USAGE)
+
+
+def _add_delegated(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                   module_name: str, summary: str) -> None:
+    parser = sub.add_parser(name, help=summary, description=summary)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:  # the owning module is missing from this installation
+        parser.set_defaults(handler=_unavailable(f"{name}: unavailable ({exc})"))
+        return
+    module.add_arguments(parser)
+    parser.set_defaults(handler=lambda args, extra: module.run(args))
+
+
+def _unavailable(message: str) -> Callable[[argparse.Namespace, list[str]], int]:
+    def handler(args: argparse.Namespace, extra: list[str]) -> int:
+        print(f"itwin-conformance {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="itwin-conformance",
+        description="Conformance suite and mock for Bentley's iTwins image API.",
+        epilog="Exit codes: 0 all passed, 1 conformance failures, 2 usage or configuration "
+               "error, 3 target unreachable.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(sub)
+    for name, (module_name, summary) in _DELEGATED.items():
+        _add_delegated(sub, name, module_name, summary)
+    for name, summary in _NOT_YET.items():
+        not_yet = sub.add_parser(name, help=summary, description=summary)
+        not_yet.set_defaults(handler=_unavailable(f"{name}: {summary}"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    code: int = args.handler(args, extra)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

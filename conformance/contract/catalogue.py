@@ -1,0 +1,112 @@
+"""The error catalogue of api-contract.md, written once as data.
+
+The mock builds its error bodies from it and the suite checks bodies against it, so a
+code or a message can never drift between the two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+DOCUMENTED = "documented"
+OBSERVED = "observed"
+UNDETERMINED = "undetermined"
+EVIDENCE_LEVELS = (DOCUMENTED, OBSERVED, UNDETERMINED)
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """A top-level error: its status, code and exact message (a template for some)."""
+
+    status: int
+    code: str
+    message: str
+    evidence: str
+
+    def render(self, **params: str) -> str:
+        return self.message.format(**params)
+
+    def matches(self, message: str) -> bool:
+        """Whether `message` is this error's message, with any `{placeholder}` filled."""
+        parts = re.split(r"\{\w+\}", self.message)
+        pattern = ".+?".join(re.escape(part) for part in parts)
+        return re.fullmatch(pattern, message, flags=re.DOTALL) is not None
+
+
+@dataclass(frozen=True)
+class DetailSpec:
+    """An entry of `error.details[]`."""
+
+    code: str
+    target: str
+    message: str
+
+    def body(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "target": self.target}
+
+
+_ERRORS = (
+    ErrorSpec(401, "HeaderNotFound",
+              "Header Authorization was not found in the request. Access denied.", DOCUMENTED),
+    ErrorSpec(401, "InvalidAuthorizationScheme",
+              "Authorization scheme '{scheme}' is not valid.", OBSERVED),
+    ErrorSpec(401, "InvalidHeaderValue", "Authorization header is empty.", DOCUMENTED),
+    ErrorSpec(401, "RequiredScopeMissing",
+              "Access denied due to invalid access_token. One or more required scopes are "
+              "missing. Make sure to provide a valid token for this API endpoint.", DOCUMENTED),
+    ErrorSpec(401, "Unauthorized",
+              "Access denied due to invalid access_token. Make sure to provide a valid token "
+              "for this API endpoint.", DOCUMENTED),
+    ErrorSpec(403, "InsufficientPermissions",
+              "The user has insufficient permissions for the requested operation.", DOCUMENTED),
+    ErrorSpec(404, "iTwinNotFound", "Requested iTwin is not available.", DOCUMENTED),
+    ErrorSpec(404, "ImageNotFound", "Requested image is not available.", DOCUMENTED),
+    ErrorSpec(404, "ResourceNotFound",
+              "The requested resource was not found. Verify the API URL and the Accept header.",
+              DOCUMENTED),
+    ErrorSpec(413, "RequestTooLarge",
+              "Provided file is greater than the maximum allowed file size of 5MB.", DOCUMENTED),
+    ErrorSpec(422, "InvalidiTwinsRequest", "Cannot create iTwin Image.", DOCUMENTED),
+    ErrorSpec(429, "RateLimitExceeded",
+              "The client sent more requests than allowed by this API for the current tier of "
+              "the client.", DOCUMENTED),
+)
+
+ERRORS: dict[str, ErrorSpec] = {spec.code: spec for spec in _ERRORS}
+
+# Older pages name the 429 code TooManyRequests; either is the documented error.
+RATE_LIMIT_CODES = ("RateLimitExceeded", "TooManyRequests")
+
+# The documented 422 details of upload. Note the two spaces after "big." (as documented).
+IMAGE_TOO_BIG = DetailSpec(
+    "InvalidRequestBody", "image", "The iTwin Image is too big.  It cannot be greater than 5 MB.")
+IMAGE_RATIO = DetailSpec(
+    "InvalidValue", "image",
+    "The width or height dimensions of the image cannot be greater than 5 times the size of "
+    "each other.")
+READ_ONLY_ID = DetailSpec("ReadOnlyProperty", "id", "Id is read only and cannot be modified.")
+DETAILS: dict[str, DetailSpec] = {
+    spec.code: spec for spec in (IMAGE_TOO_BIG, IMAGE_RATIO, READ_ONLY_ID)}
+
+# The documented statuses and limits that are facts, not choices.
+ACCEPT_V1 = "application/vnd.bentley.itwin-platform.v1+json"
+REQUIRED_SCOPE = "itwin-platform"
+IMAGE_CONTENT_TYPES = ("image/png", "image/jpeg")
+MAX_RATIO = 5
+# Under either reading of "5 MB", bodies up to the first are accepted and bodies above
+# the second rejected; the band between is undetermined.
+SIZE_ALWAYS_ACCEPTED = 5_000_000
+SIZE_ALWAYS_REJECTED_ABOVE = 5 * 1024 * 1024
+
+
+def error_body(code: str, *, details: tuple[DetailSpec, ...] = (), target: str | None = None,
+               **params: str) -> dict[str, Any]:
+    """The documented body for error `code`, as a dict ready for JSON."""
+    error: dict[str, Any] = {"code": code, "message": ERRORS[code].render(**params)}
+    if target is not None:
+        error["target"] = target
+    if details:
+        error["details"] = [detail.body() for detail in details]
+    return {"error": error}

@@ -1,0 +1,233 @@
+"""Target files: where the API is, who the personas are, and how to get their tokens.
+
+A target is a TOML file (see docs/targets.md). Values may use `${ENV_VAR}`; a variable that
+is not set is an error naming it, never an empty string. Secrets are wrapped in `Secret`,
+whose repr and str never show the value, so they cannot leak through logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
+TOKEN_ONLY_PERSONAS = ("expired", "no_scope")
+PRODUCTION_HOSTS = ("api.bentley.com",)
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Refresh a cached token this many seconds before it expires.
+TOKEN_EXPIRY_MARGIN = 60.0
+
+
+class TargetError(Exception):
+    """A target file that cannot be used; the message says why and never holds a secret."""
+
+
+class Secret:
+    """A string that does not show itself in repr, str or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def interpolate(value: str, environ: Mapping[str, str], where: str) -> str:
+    """Replace each `${NAME}` in `value` with the environment's value, or fail naming NAME."""
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise TargetError(f"{where}: environment variable {name} is not set")
+        return environ[name]
+    return _ENV_REF.sub(substitute, value)
+
+
+def _interpolate_tree(data: Any, environ: Mapping[str, str], where: str) -> Any:
+    if isinstance(data, str):
+        return interpolate(data, environ, where)
+    if isinstance(data, dict):
+        return {key: _interpolate_tree(value, environ, f"{where}.{key}")
+                for key, value in data.items()}
+    if isinstance(data, list):
+        return [_interpolate_tree(item, environ, f"{where}[{i}]") for i, item in enumerate(data)]
+    return data
+
+
+@dataclass
+class Persona:
+    """One identity: a static token, or OAuth2 client credentials exchanged for a cached one."""
+
+    name: str
+    token: Secret | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    token_url: str | None = None
+    scope: str = "itwin-platform"
+    _cached: tuple[str, float] | None = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return "static token" if self.token is not None else "client credentials"
+
+    def access_token(self, http: httpx.Client | None = None) -> str:
+        """A valid access token: the static one, or a cached client-credentials token."""
+        if self.token is not None:
+            return self.token.reveal()
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is None or self._cached[1] - TOKEN_EXPIRY_MARGIN <= now:
+                self._cached = self._fetch(http, now)
+            return self._cached[0]
+
+    def _fetch(self, http: httpx.Client | None, now: float) -> tuple[str, float]:
+        assert self.client_id and self.client_secret and self.token_url
+        form = {"grant_type": "client_credentials", "client_id": self.client_id,
+                "client_secret": self.client_secret.reveal(), "scope": self.scope}
+        owned = http is None
+        client = http or httpx.Client(timeout=30.0)
+        try:
+            response = client.post(self.token_url, data=form)
+        except httpx.HTTPError as exc:
+            raise TargetError(f"persona {self.name}: token request to {self.token_url} "
+                              f"failed: {type(exc).__name__}") from None
+        finally:
+            if owned:
+                client.close()
+        if response.status_code != 200:
+            raise TargetError(f"persona {self.name}: token endpoint {self.token_url} answered "
+                              f"{response.status_code}")
+        try:
+            reply = response.json()
+            token = str(reply["access_token"])
+            lifetime = float(reply.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise TargetError(f"persona {self.name}: token reply has no access_token") from None
+        return token, now + lifetime
+
+
+@dataclass
+class Target:
+    """A parsed target file."""
+
+    name: str
+    base_url: str
+    destructive: bool
+    itwins: dict[str, str]
+    personas: dict[str, Persona]
+    profile: dict[str, Any]
+    control_url: str | None
+    source: Path | None = None
+
+    @property
+    def is_mock(self) -> bool:
+        return self.control_url is not None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def is_production(self) -> bool:
+        return self.host in PRODUCTION_HOSTS
+
+    def persona(self, name: str) -> Persona | None:
+        return self.personas.get(name)
+
+    def secrets(self) -> list[str]:
+        """Every secret value this target holds (static tokens and client secrets)."""
+        found: list[str] = []
+        for persona in self.personas.values():
+            for secret in (persona.token, persona.client_secret):
+                if secret is not None:
+                    found.append(secret.reveal())
+        return found
+
+
+def _persona(name: str, table: Any, where: str) -> Persona:
+    if not isinstance(table, dict):
+        raise TargetError(f"{where}: expected a table")
+    if "token" in table:
+        if not isinstance(table["token"], str) or not table["token"]:
+            raise TargetError(f"{where}.token: must be a non-empty string")
+        return Persona(name, token=Secret(table["token"]))
+    missing = [key for key in ("client_id", "client_secret", "token_url") if not table.get(key)]
+    if missing:
+        raise TargetError(f"{where}: give either token, or client_id, client_secret and "
+                          f"token_url (missing: {', '.join(missing)})")
+    return Persona(name, client_id=str(table["client_id"]),
+                   client_secret=Secret(str(table["client_secret"])),
+                   token_url=str(table["token_url"]),
+                   scope=str(table.get("scope", "itwin-platform")))
+
+
+def _require(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise TargetError(f"{where}: missing required key {key!r}")
+    if not isinstance(data[key], kind):
+        raise TargetError(f"{where}: {key!r} must be a {kind.__name__}")
+    return data[key]
+
+
+def parse_target(data: dict[str, Any], environ: Mapping[str, str] | None = None,
+                 source: Path | None = None) -> Target:
+    """A `Target` from the parsed TOML `data`, with `${ENV}` values filled from `environ`."""
+    where = str(source) if source else "target"
+    data = _interpolate_tree(data, os.environ if environ is None else environ, where)
+    base_url = str(_require(data, "base_url", str, where)).rstrip("/")
+    if urlsplit(base_url).scheme not in ("http", "https"):
+        raise TargetError(f"{where}: base_url must be an http(s) URL")
+    personas_table = data.get("personas", {})
+    known = PERSONAS + TOKEN_ONLY_PERSONAS
+    unknown = sorted(set(personas_table) - set(known))
+    if unknown:
+        raise TargetError(f"{where}: unknown persona(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(known)}")
+    personas = {name: _persona(name, table, f"{where}: personas.{name}")
+                for name, table in personas_table.items()}
+    return Target(
+        name=str(data.get("name", source.stem if source else "target")),
+        base_url=base_url,
+        destructive=bool(data.get("destructive", False)),
+        itwins={str(k): str(v) for k, v in data.get("itwins", {}).items()},
+        personas=personas,
+        profile=dict(data.get("profile", {})),
+        control_url=data.get("mock", {}).get("control_url"),
+        source=source,
+    )
+
+
+def load_target(path: str | Path, environ: Mapping[str, str] | None = None) -> Target:
+    """Read and parse a target file; every problem is a `TargetError` with a plain message."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise TargetError(f"target file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"target file {path} is not valid TOML: {exc}") from None
+    return parse_target(data, environ, source=path)

@@ -1,0 +1,128 @@
+"""Target files: parsing, ${ENV} interpolation, personas and token caching, no leaks."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.targets import Persona, Secret, TargetError, load_target, parse_target
+
+TARGET = """
+name = "staging"
+base_url = "https://qa-api.bentley.com/itwins/"
+destructive = true
+[itwins]
+shared = "abc"
+[personas.org_admin]
+token = "${ADMIN_TOKEN}"
+[personas.member_modify]
+client_id = "app"
+client_secret = "${MODIFY_SECRET}"
+token_url = "https://qa-ims.bentley.com/connect/token"
+[profile]
+max_image_bytes = 5242880
+"""
+ENV = {"ADMIN_TOKEN": "tok-admin-123", "MODIFY_SECRET": "very-secret-456"}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "target.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+class TestLoad:
+    def test_reads_every_section(self, tmp_path: Path) -> None:
+        target = load_target(write(tmp_path, TARGET), ENV)
+        assert target.name == "staging"
+        assert target.base_url == "https://qa-api.bentley.com/itwins"
+        assert target.destructive is True
+        assert target.itwins == {"shared": "abc"}
+        assert target.profile == {"max_image_bytes": 5242880}
+        assert target.control_url is None and not target.is_mock
+        assert set(target.personas) == {"org_admin", "member_modify"}
+        assert target.personas["org_admin"].access_token() == "tok-admin-123"
+
+    def test_missing_variable_names_it(self, tmp_path: Path) -> None:
+        with pytest.raises(TargetError, match="environment variable MODIFY_SECRET is not set"):
+            load_target(write(tmp_path, TARGET), {"ADMIN_TOKEN": "x"})
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        with pytest.raises(TargetError, match="does not exist"):
+            load_target(tmp_path / "nope.toml")
+
+    def test_bad_toml(self, tmp_path: Path) -> None:
+        with pytest.raises(TargetError, match="not valid TOML"):
+            load_target(write(tmp_path, "base_url = "))
+
+    def test_unknown_persona(self) -> None:
+        with pytest.raises(TargetError, match="unknown persona"):
+            parse_target({"base_url": "http://x/itwins", "personas": {"root": {"token": "t"}}})
+
+    def test_incomplete_credentials(self) -> None:
+        with pytest.raises(TargetError, match="missing: client_secret, token_url"):
+            parse_target({"base_url": "http://x/itwins",
+                          "personas": {"org_admin": {"client_id": "a"}}})
+
+    def test_production_host_is_flagged(self) -> None:
+        assert parse_target({"base_url": "https://api.bentley.com/itwins"}).is_production
+        assert not parse_target({"base_url": "https://qa-api.bentley.com/itwins"}).is_production
+
+
+class TestSecrets:
+    def test_never_in_repr(self, tmp_path: Path) -> None:
+        target = load_target(write(tmp_path, TARGET), ENV)
+        text = repr(target) + str(target.personas)
+        for secret in ENV.values():
+            assert secret not in text
+        assert sorted(target.secrets()) == sorted(ENV.values())
+
+    def test_secret_compares_by_value(self) -> None:
+        assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+        assert str(Secret("a")) == "Secret('***')"
+
+
+class TestClientCredentials:
+    def persona(self) -> Persona:
+        return Persona("member_modify", client_id="app", client_secret=Secret("s3cr3t"),
+                       token_url="https://ims.example/connect/token")
+
+    def test_form_post_and_cache(self) -> None:
+        calls: list[bytes] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            calls.append(request.content)
+            return httpx.Response(200, json={"access_token": f"t{len(calls)}",
+                                             "expires_in": 3600})
+
+        http = httpx.Client(transport=httpx.MockTransport(handler))
+        persona = self.persona()
+        assert persona.access_token(http) == "t1"
+        assert persona.access_token(http) == "t1"
+        assert len(calls) == 1
+        form = dict(pair.split("=") for pair in calls[0].decode().split("&"))
+        assert form == {"grant_type": "client_credentials", "client_id": "app",
+                        "client_secret": "s3cr3t", "scope": "itwin-platform"}
+
+    def test_refreshes_shortly_before_expiry(self) -> None:
+        count = iter(range(1, 10))
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={"access_token": f"t{next(count)}",
+                                             "expires_in": 30})
+
+        http = httpx.Client(transport=httpx.MockTransport(handler))
+        persona = self.persona()
+        assert persona.access_token(http) == "t1"
+        assert persona.access_token(http) == "t2"  # 30 s left is inside the margin
+
+    def test_failure_does_not_show_the_secret(self) -> None:
+        http = httpx.Client(transport=httpx.MockTransport(
+            lambda request: httpx.Response(400, json={"error": "invalid_client"})))
+        with pytest.raises(TargetError) as caught:
+            self.persona().access_token(http)
+        assert "s3cr3t" not in str(caught.value)
+        assert "answered 400" in str(caught.value)
