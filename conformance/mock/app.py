@@ -1,0 +1,114 @@
+"""`create_app`: the routes of one mock, and the handlers that keep every answer in the
+error model, a wrong route, a wrong method and a bug in the mock included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from conformance.contract import UNDETERMINED, ErrorSpec, schema_dir
+from conformance.contract.schemas import SCHEMA_FILES
+
+from . import blobs, choices, control, identity, images, itwins, uploads
+from .errors import ApiError, documented, mock_error, spec_body
+from .faults import FaultMiddleware
+from .routing import resource
+from .settings import MockSettings
+from .state import MockState
+
+ITWIN = "/itwins/{itwin_id}"
+SCHEMA_DOCUMENTS = ("openapi.json", *SCHEMA_FILES)
+
+
+def _schema_routes() -> list[Route]:
+    """/openapi.json and the schema files beside it, so its relative $refs resolve."""
+    folder = schema_dir()
+    routes = []
+    for name in SCHEMA_DOCUMENTS:
+        content = (folder / name).read_bytes()
+
+        async def serve(request: Request, content: bytes = content) -> Response:
+            return Response(content, media_type="application/json")
+
+        routes.append(Route(f"/{name}", serve, methods=["GET"]))
+    return routes
+
+
+def _routes(settings: MockSettings) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route("/itwins", itwins.create_itwin, methods=["POST"]),
+        Route("/itwins/", itwins.create_itwin, methods=["POST"]),
+        resource(ITWIN, {"GET": itwins.get_itwin, "DELETE": itwins.delete_itwin}),
+        resource(f"{ITWIN}/image", {"PUT": uploads.upload_image, "GET": images.get_image,
+                                    "DELETE": images.delete_image}),
+        Route("/blobs/{container}/{name}", blobs.download, methods=["GET"]),
+        Route(identity.TOKEN_PATH, identity.token, methods=["POST"]),
+        Route(identity.DISCOVERY_PATH, identity.discovery, methods=["GET"]),
+        Route(identity.JWKS_PATH, identity.jwks, methods=["GET"]),
+        *_schema_routes(),
+    ]
+    if settings.control:
+        routes += control.routes()
+    return routes
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing's own refusals: no route is ResourceNotFound, a wrong method a 405."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return documented("ResourceNotFound").response()
+    if exc.status_code == 405:
+        return mock_error(choices.METHOD_NOT_ALLOWED, headers=exc.headers,
+                          method=request.method).response()
+    spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), UNDETERMINED)
+    return JSONResponse(spec_body(spec), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up mid-body; nobody will read this answer."""
+    return Response(status_code=400)
+
+
+async def _bug(request: Request, exc: Exception) -> Response:
+    """A bug in the mock still answers the error model (tests prove it never happens)."""
+    return mock_error(choices.INTERNAL_ERROR).response()
+
+
+def create_app(settings: MockSettings | None = None, *, public_url: str | None = None
+               ) -> Starlette:
+    """A mock of the iTwins image API with a fresh world.
+
+    `public_url` is the origin clients reach it at (e.g. http://127.0.0.1:8080); it names
+    the token issuer and prefixes blob links. Without it, each request's own origin is used.
+    """
+    settings = settings or MockSettings()
+    state = MockState(settings, public_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = Starlette(
+        routes=_routes(settings),
+        middleware=[Middleware(FaultMiddleware, book=state.faults)],
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            ClientDisconnect: _client_gone, Exception: _bug},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.mock = state
+    return app

@@ -1,0 +1,96 @@
+"""`itwin-conformance mock`: serve the mock until Ctrl-C, optionally writing its target.
+
+It listens on loopback only unless told otherwise, because the control API mints tokens
+for every persona and wipes data without any authentication, and the target file holds
+every persona's credentials: on a shared network anyone could act as any persona.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+from .app import create_app
+from .server import bind, origin_of, uvicorn_server
+from .settings import NON_MEMBER_STATUSES, OVERSIZE_STATUSES, MockSettings
+from .target_file import render_target, write_atomically
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: a free one)")
+    parser.add_argument("--write-target", metavar="FILE",
+                        help="write a complete target file for this mock to FILE")
+    parser.add_argument("--no-control", action="store_true",
+                        help="serve no control API under /__mock__/")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback --host (the control API is open to all)")
+    parser.add_argument("--public-url", help="origin clients use, if not http://HOST:PORT")
+    defaults = MockSettings()
+    parser.add_argument("--max-image-bytes", type=int, default=defaults.max_image_bytes)
+    parser.add_argument("--max-ratio", type=int, default=defaults.max_ratio)
+    parser.add_argument("--max-pixels", type=int, default=defaults.max_pixels)
+    parser.add_argument("--oversize-status", type=int, choices=OVERSIZE_STATUSES,
+                        default=defaults.oversize_status)
+    parser.add_argument("--non-member-status", type=int, choices=NON_MEMBER_STATUSES,
+                        default=defaults.non_member_status)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_from(args: argparse.Namespace) -> MockSettings:
+    return MockSettings(
+        max_image_bytes=args.max_image_bytes, max_ratio=args.max_ratio,
+        max_pixels=args.max_pixels, oversize_status=args.oversize_status,
+        non_member_status=args.non_member_status, control=not args.no_control)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; 0 on a clean stop, 2 on bad options, 1 if it cannot bind."""
+    if not (is_loopback(args.host) or args.allow_remote):
+        print(f"refusing to listen on {args.host}: the control API and the target file give "
+              "anyone every persona. Use --allow-remote if you mean it.", file=sys.stderr)
+        return 2
+    try:
+        settings = settings_from(args)
+    except (TypeError, ValueError) as exc:
+        print(f"invalid setting: {exc}", file=sys.stderr)
+        return 2
+    host = "127.0.0.1" if args.host == "localhost" else args.host
+    try:
+        sock = bind(host, args.port)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    origin = (args.public_url or origin_of(sock)).rstrip("/")
+    app = create_app(settings, public_url=origin)
+    print(f"iTwins image API mock listening on {origin}/itwins", flush=True)
+    if settings.control:
+        print(f"control API: {origin}/__mock__", flush=True)
+    if args.write_target:
+        path = write_atomically(args.write_target, render_target(app.state.mock, origin))
+        print(f"target file: {path}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        uvicorn_server(app).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    print("mock stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="itwin-conformance mock",
+                                     description="Serve the iTwins image API mock.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,179 @@
+"""The control API under /__mock__/: reset, inspect the world, mint tokens, inject faults.
+
+For tests that must steer the mock. Every endpoint checks its input and answers 422 in the
+error model for anything it does not understand, unknown keys included, so a typo in a
+test fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jwt
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from conformance.contract import REQUIRED_SCOPE, DetailSpec
+
+from . import choices
+from .access import state_of
+from .auth import ALGORITHMS
+from .errors import mock_error
+from .routing import resource
+from .streams import BodyTooLarge, read_limited
+from .world import PERSONAS
+
+PREFIX = "/__mock__"
+_TEN_YEARS = 10 * 365 * 24 * 3600
+_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS")
+_NOT_GIVEN = object()
+
+
+class Fields:
+    """Typed reads from a JSON object, collecting every problem for one 422."""
+
+    def __init__(self, body: Any, known: tuple[str, ...]) -> None:
+        self.problems: list[DetailSpec] = []
+        self.body: dict[str, Any] = body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            self.problems.append(choices.NOT_JSON)
+        for key in self.body:
+            if key not in known:
+                self.problems.append(choices.invalid_property(str(key)[:100], "is not known."))
+
+    def _bad(self, name: str, why: str) -> None:
+        self.problems.append(choices.invalid_property(name, why))
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.body.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self._bad(name, f"must be an integer from {low} to {high}.")
+            return default
+        return value
+
+    def text(self, name: str, default: str | None, allowed: tuple[Any, ...] | None = None,
+             *, nullable: bool = True) -> str | None:
+        value = self.body.get(name, default)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or len(value) > 1000 or (
+                allowed is not None and value not in allowed):
+            kind = f"one of {', '.join(allowed)}" if allowed else "a string"
+            self._bad(name, f"must be {kind}{' or null' if nullable else ''}.")
+            return default
+        return value
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        value = self.body.get(name, {})
+        if not isinstance(value, dict):
+            self._bad(name, "must be an object.")
+            return {}
+        return value
+
+    def check(self) -> None:
+        if self.problems:
+            raise mock_error(choices.INVALID_CONTROL_REQUEST, *self.problems)
+
+
+async def _json(request: Request) -> Any:
+    try:
+        raw = await read_limited(request, state_of(request).settings.max_json_bytes)
+    except BodyTooLarge:
+        raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.JSON_TOO_LARGE) from None
+    try:
+        return json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        return _NOT_GIVEN
+
+
+async def reset(request: Request) -> Response:
+    state_of(request).reset()
+    return Response(status_code=204)
+
+
+async def world(request: Request) -> Response:
+    seed = state_of(request).world.seed
+    return JSONResponse({
+        "organizations": [{"id": org.id, "name": org.name} for org in seed.organizations],
+        "personas": {name: {"user_id": user.id, "organization": user.organization_id,
+                            "client_id": user.client_id, "org_admin": user.org_admin}
+                     for name, user in seed.users.items()},
+        "itwins": {"shared": seed.shared_itwin_id},
+    })
+
+
+async def mint_token(request: Request) -> Response:
+    state = state_of(request)
+    fields = Fields(await _json(request), ("persona", "expires_in", "not_before_in", "scope",
+                                           "issuer", "audience", "algorithm", "claims"))
+    persona = fields.text("persona", None, PERSONAS, nullable=False)
+    expires_in = fields.integer("expires_in", state.settings.token_ttl_seconds,
+                                -_TEN_YEARS, _TEN_YEARS)
+    not_before_in = fields.integer("not_before_in", 0, -_TEN_YEARS, _TEN_YEARS)
+    scope = fields.text("scope", REQUIRED_SCOPE)
+    issuer = fields.text("issuer", None)
+    audience = fields.text("audience", None)
+    algorithm = fields.text("algorithm", "RS256", ALGORITHMS, nullable=False)
+    claims = fields.mapping("claims")
+    fields.check()
+    user = state.world.seed.users[str(persona)]
+    try:
+        token = state.tokens.mint(
+            user, issuer=issuer if issuer is not None else state.origin(request),
+            audience=audience, expires_in=expires_in, not_before_in=not_before_in,
+            scope=scope, algorithm=str(algorithm), claims=claims)
+    except (TypeError, ValueError, jwt.PyJWTError):
+        raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.invalid_property(
+            "claims", "cannot be encoded in a token.")) from None
+    return JSONResponse({"access_token": token, "token_type": "Bearer",
+                         "expires_in": expires_in})
+
+
+async def add_fault(request: Request) -> Response:
+    state = state_of(request)
+    fields = Fields(await _json(request), ("status", "count", "retry_after", "latency_ms",
+                                           "method", "path_prefix"))
+    status = fields.body.get("status")
+    if status not in (429, 503, None):
+        fields.problems.append(choices.invalid_property("status", "must be 429, 503 or null."))
+        status = None
+    count = fields.integer("count", 1, 1, 10_000)
+    retry_after = fields.integer("retry_after", 1, 0, 3600)
+    latency_ms = fields.integer("latency_ms", 0, 0, 30_000)
+    method = fields.text("method", None, _METHODS)
+    path_prefix = fields.text("path_prefix", None)
+    if path_prefix is not None and not path_prefix.startswith("/"):
+        fields.problems.append(choices.invalid_property("path_prefix", "must start with '/'."))
+    if status is None and latency_ms == 0 and not fields.problems:
+        fields.problems.append(choices.invalid_property(
+            "status", "or latency_ms must be given: this fault would do nothing."))
+    fields.check()
+    fault = state.faults.add(status=status, count=count, retry_after=retry_after,
+                             latency_ms=latency_ms, method=method, path_prefix=path_prefix)
+    if fault is None:
+        raise mock_error(choices.CAPACITY_EXCEEDED,
+                         what=f"at most {state.faults.max_faults} pending faults")
+    return JSONResponse({"id": fault.id}, status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    state_of(request).faults.clear()
+    return Response(status_code=204)
+
+
+async def remove_fault(request: Request) -> Response:
+    """Idempotent: a fault already used up is as gone as one removed."""
+    state_of(request).faults.remove(request.path_params["fault_id"])
+    return Response(status_code=204)
+
+
+def routes() -> list[Route]:
+    return [
+        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/world", world, methods=["GET"]),
+        Route(f"{PREFIX}/tokens", mint_token, methods=["POST"]),
+        resource(f"{PREFIX}/faults", {"POST": add_fault, "DELETE": clear_faults}),
+        Route(f"{PREFIX}/faults/{{fault_id}}", remove_fault, methods=["DELETE"]),
+    ]

@@ -1,0 +1,150 @@
+"""What an upload is, read from its first bytes; and the thumbnail made from it.
+
+`inspect` decides every rejection that the header settles (type, format, dimensions,
+ratio, pixel cap) without Pillow, in microseconds, so a decompression bomb is refused
+before anything is decoded. `thumbnail` then does the one full decode (JPEG in draft
+mode), which is where a truncated or corrupt image is found.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from conformance.contract import IMAGE_RATIO, DetailSpec
+
+from . import choices
+from .settings import MockSettings
+
+PNG = "png"
+JPEG = "jpeg"
+FORMAT_OF_TYPE = {"image/png": PNG, "image/jpeg": JPEG}
+TYPE_OF_FORMAT = {fmt: content_type for content_type, fmt in FORMAT_OF_TYPE.items()}
+_PILLOW_FORMAT = {PNG: "PNG", JPEG: "JPEG"}
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Start-of-frame markers carry the dimensions; C4, C8 and CC share the range but are not.
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_STANDALONE = frozenset(range(0xD0, 0xD9)) | {0x01}
+
+
+class ImageRejected(Exception):
+    """The upload is not an acceptable image; `detail` says why (the 422's detail)."""
+
+    def __init__(self, detail: DetailSpec) -> None:
+        super().__init__(detail.message)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Header:
+    format: str
+    width: int
+    height: int
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(_PNG_SIGNATURE):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    return None
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from IHDR, which must be the first chunk."""
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the first start-of-frame segment, skipping the others."""
+    i, end = 2, len(data)
+    while i < end:
+        if data[i] != 0xFF:
+            return None
+        while i < end and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= end:
+            return None
+        marker = data[i]
+        i += 1
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker in (0xD9, 0xDA) or i + 2 > end:  # end of image or scan before any frame
+            return None
+        length = int.from_bytes(data[i:i + 2], "big")
+        if marker in _JPEG_SOF:
+            if length < 8 or i + 7 > end:
+                return None
+            height = int.from_bytes(data[i + 3:i + 5], "big")
+            return int.from_bytes(data[i + 5:i + 7], "big"), height
+        if length < 2:
+            return None
+        i += length
+    return None
+
+
+def inspect(data: bytes, declared: str, settings: MockSettings) -> Header:
+    """The header of an upload declared as `declared` (png or jpeg), or ImageRejected."""
+    if not data:
+        raise ImageRejected(choices.EMPTY_IMAGE)
+    found = sniff(data)
+    if found is None:
+        raise ImageRejected(choices.NOT_AN_IMAGE)
+    if found != declared:
+        raise ImageRejected(choices.TYPE_MISMATCH)
+    size = png_size(data) if found == PNG else jpeg_size(data)
+    if size is None or 0 in size:
+        raise ImageRejected(choices.CORRUPT_IMAGE)
+    width, height = size
+    if max(width, height) > settings.max_ratio * min(width, height):
+        raise ImageRejected(IMAGE_RATIO)
+    if width * height > settings.max_pixels:
+        raise ImageRejected(choices.too_many_pixels(settings.max_pixels))
+    return Header(found, width, height)
+
+
+def thumbnail(data: bytes, header: Header, settings: MockSettings) -> bytes:
+    """The small image: fully decoded (JPEG at reduced scale), shrunk, oriented, encoded.
+
+    Any failure of the decode means the image is corrupt or truncated; Pillow's own bomb
+    check (which the pixel cap normally pre-empts) counts as too many pixels.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[header.format]]) as image:
+            if image.size != (header.width, header.height):
+                raise ImageRejected(choices.CORRUPT_IMAGE)
+            box = (settings.thumbnail_size, settings.thumbnail_size)
+            image.thumbnail(box)  # draft mode for JPEG: decodes at 1/2..1/8 scale
+            small = _oriented(image)
+    except Image.DecompressionBombError:
+        raise ImageRejected(choices.too_many_pixels(settings.max_pixels)) from None
+    except ImageRejected:
+        raise
+    except Exception:  # Pillow signals bad data with many types (OSError, SyntaxError, ...)
+        raise ImageRejected(choices.CORRUPT_IMAGE) from None
+    return _encode(small, header.format, settings.thumbnail_quality)
+
+
+def _oriented(image: Image.Image) -> Image.Image:
+    """EXIF orientation applied to the thumbnail only; a broken EXIF block is ignored."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        return image.copy()
+
+
+def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
+    out = io.BytesIO()
+    if fmt == JPEG:
+        if image.mode not in ("L", "RGB", "CMYK"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=quality)
+    else:
+        if image.mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG")
+    return out.getvalue()

@@ -1,0 +1,153 @@
+"""POST /itwins, GET and DELETE /itwins/{id}: the iTwins the image operations act on.
+
+Any caller with a valid token may create; the caller's organization owns the new iTwin
+and the caller becomes a member with every right. Validation follows the documented
+request schema (`NewITwin` in openapi.json).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from conformance.contract import READ_ONLY_ID, DetailSpec
+
+from . import choices
+from .access import caller, itwin_for, state_of
+from .blobs import SMALL
+from .errors import mock_error
+from .images import drop_image
+from .state import MockState
+from .streams import BodyTooLarge, read_limited
+from .world import DELETE, OWNER_ROLE, READ, ITwin, new_id
+
+# class -> the subClasses it allows, as the iTwins API pairs them.
+SUBCLASSES = {
+    "Account": ("Account", "Portfolio"),
+    "Thing": ("Asset",),
+    "Endeavor": ("Program", "Project", "WorkPackage"),
+}
+STATUSES = ("Active", "Inactive", "Trial")
+MAX_TEXT = 255
+
+
+def itwin_body(state: MockState, origin: str, itwin: ITwin) -> dict[str, Any]:
+    image = itwin.image
+    return {"iTwin": {
+        "id": itwin.id,
+        "class": itwin.class_,
+        "subClass": itwin.sub_class,
+        "type": itwin.type,
+        "number": itwin.number,
+        "displayName": itwin.display_name,
+        "geographicLocation": None,
+        "ianaTimeZone": None,
+        "dataCenterLocation": "East US",
+        "status": itwin.status,
+        "parentId": itwin.owner_org,
+        "iTwinAccountId": itwin.owner_org,
+        "imageName": image.small_name if image else None,
+        "image": state.sas.url(origin, SMALL, image.small_name) if image else None,
+        "createdDateTime": itwin.created,
+        "createdBy": itwin.created_by,
+        "lastModifiedDateTime": itwin.last_modified,
+        "lastModifiedBy": itwin.last_modified_by,
+    }}
+
+
+def _text(body: dict[str, Any], name: str, problems: list[DetailSpec], *,
+          required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            problems.append(choices.missing_property(name))
+        return None
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
+        problems.append(choices.invalid_property(
+            name, f"must be a{' non-empty' if required else ''} string of at most "
+                  f"{MAX_TEXT} characters."))
+        return None
+    return value
+
+
+def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...],
+            problems: list[DetailSpec], *, required: bool) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            problems.append(choices.missing_property(name))
+        return None
+    if value not in allowed:
+        problems.append(choices.invalid_property(name, f"must be one of {', '.join(allowed)}."))
+        return None
+    return str(value)
+
+
+def parse_new_itwin(body: Any) -> dict[str, Any]:
+    """The fields of a valid create request, or a 422 naming every problem."""
+    if not isinstance(body, dict):
+        raise mock_error(choices.CANNOT_CREATE_ITWIN, choices.NOT_JSON)
+    problems: list[DetailSpec] = []
+    if "id" in body:
+        problems.append(READ_ONLY_ID)
+    fields = {
+        "display_name": _text(body, "displayName", problems, required=True),
+        "number": _text(body, "number", problems),
+        "type": _text(body, "type", problems),
+        "class_": _choice(body, "class", tuple(SUBCLASSES), problems, required=True),
+        "sub_class": _choice(body, "subClass", sum(SUBCLASSES.values(), ()), problems,
+                             required=True),
+        "status": _choice(body, "status", STATUSES, problems, required=False) or "Active",
+    }
+    if fields["class_"] and fields["sub_class"] and (
+            fields["sub_class"] not in SUBCLASSES[fields["class_"]]):
+        problems.append(choices.invalid_property(
+            "subClass", f"must be one of {', '.join(SUBCLASSES[fields['class_']])} "
+                        f"for class {fields['class_']}."))
+    if problems:
+        raise mock_error(choices.CANNOT_CREATE_ITWIN, *problems)
+    return fields
+
+
+async def create_itwin(request: Request) -> Response:
+    user = caller(request)
+    state = state_of(request)
+    try:
+        raw = await read_limited(request, state.settings.max_json_bytes)
+    except BodyTooLarge:
+        raise mock_error(choices.CANNOT_CREATE_ITWIN, choices.JSON_TOO_LARGE) from None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        body = None
+    fields = parse_new_itwin(body)
+    if len(state.world.itwins) >= state.settings.max_itwins:
+        raise mock_error(choices.CAPACITY_EXCEEDED,
+                         what=f"at most {state.settings.max_itwins} iTwins")
+    itwin_id = new_id()
+    fields["number"] = fields["number"] or itwin_id
+    if state.world.number_taken(user.organization_id, fields["number"]):
+        raise mock_error(choices.ITWIN_EXISTS)
+    itwin = ITwin(id=itwin_id, owner_org=user.organization_id, created_by=user.id,
+                  members={user.id: OWNER_ROLE}, **fields)
+    state.world.itwins[itwin.id] = itwin
+    return JSONResponse(itwin_body(state, state.origin(request), itwin), status_code=201)
+
+
+async def get_itwin(request: Request) -> Response:
+    user = caller(request)
+    itwin = itwin_for(request, user, READ)
+    state = state_of(request)
+    return JSONResponse(itwin_body(state, state.origin(request), itwin))
+
+
+async def delete_itwin(request: Request) -> Response:
+    user = caller(request)
+    itwin = itwin_for(request, user, DELETE)
+    state = state_of(request)
+    del state.world.itwins[itwin.id]
+    drop_image(state, itwin.image)
+    return Response(status_code=204)

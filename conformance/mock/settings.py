@@ -1,0 +1,67 @@
+"""The mock's limits and choices, as one frozen value.
+
+Every limit the upload path enforces comes from here, so a test can build a deliberately
+broken mock (ratio 6, a byte limit one lower) and prove the suite notices. The defaults are
+the mock's reading of the contract; `docs/differences.md` says why each was chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from conformance.contract import MAX_RATIO, SIZE_ALWAYS_REJECTED_ABOVE
+
+OVERSIZE_STATUSES = (413, 422)
+NON_MEMBER_STATUSES = (403, 404)
+
+
+@dataclass(frozen=True)
+class MockSettings:
+    """Limits (bytes, ratio, pixels), the undetermined choices, and resource bounds."""
+
+    # Upload limits. 5 MiB is the larger reading of "5 MB": bodies of 5,000,000 bytes pass
+    # under either reading, and 6 MiB is rejected with 413 as the real service did.
+    max_image_bytes: int = SIZE_ALWAYS_REJECTED_ABOVE
+    max_ratio: int = MAX_RATIO
+    # 40 megapixels (e.g. 8000x5000) is above any photo that fits in 5 MB at sane quality,
+    # and far below what a decompression bomb claims; a PNG at the cap decodes to at most
+    # 160 MB (4 bytes a pixel), which with `decode_workers` bounds the decode memory.
+    max_pixels: int = 40_000_000
+    # Undetermined points: which status an oversize body gets, and what a non-member sees.
+    oversize_status: int = 413
+    non_member_status: int = 404
+    # Thumbnails: the longest side of the small image, and its JPEG quality.
+    thumbnail_size: int = 400
+    thumbnail_quality: int = 85
+    # Lifetimes. The contract promises SAS links valid "for a minimum of 1 hour".
+    sas_ttl_seconds: int = 2 * 3600
+    token_ttl_seconds: int = 3600
+    # The control API under /__mock__/ (off for a mock that should only be the API).
+    control: bool = True
+    # Resource bounds: the mock keeps everything in memory and must never grow unbounded.
+    max_itwins: int = 10_000
+    max_stored_bytes: int = 512 * 1024 * 1024
+    max_concurrent_uploads: int = 16
+    decode_workers: int = 2
+    max_json_bytes: int = 64 * 1024
+    max_faults: int = 1_000
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"MockSettings.{field.name} must be an int, got {value!r}")
+        self._check_positive()
+        if self.oversize_status not in OVERSIZE_STATUSES:
+            raise ValueError(f"oversize_status must be one of {OVERSIZE_STATUSES}")
+        if self.non_member_status not in NON_MEMBER_STATUSES:
+            raise ValueError(f"non_member_status must be one of {NON_MEMBER_STATUSES}")
+        if not 1 <= self.thumbnail_quality <= 95:
+            raise ValueError("thumbnail_quality must be between 1 and 95")
+
+    def _check_positive(self) -> None:
+        for name in ("max_image_bytes", "max_ratio", "max_pixels", "thumbnail_size",
+                     "sas_ttl_seconds", "token_ttl_seconds", "max_itwins", "max_stored_bytes",
+                     "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"MockSettings.{name} must be at least 1")

@@ -1,0 +1,77 @@
+"""Everything one mock holds, in one object hung on `app.state.mock`.
+
+Keys (token and SAS) live as long as the mock; a reset puts the world, the blobs and the
+faults back to the start and keeps the keys, so tokens and target files stay valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from starlette.requests import Request
+
+from .auth import TokenIssuer
+from .blobs import BlobStore, SasSigner
+from .faults import FaultBook
+from .settings import MockSettings
+from .world import Seed, World
+
+T = TypeVar("T")
+
+
+class LoopSemaphore:
+    """An asyncio semaphore per running loop, so one app can serve loops in turn (tests)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    def get(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.value)
+        return semaphore
+
+
+class MockState:
+    def __init__(self, settings: MockSettings, public_url: str | None) -> None:
+        self.settings = settings
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.tokens = TokenIssuer()
+        self.sas = SasSigner(settings.sas_ttl_seconds)
+        self.world = World(Seed.generate())
+        self.blobs = BlobStore(settings.max_stored_bytes)
+        self.faults = FaultBook(settings.max_faults)
+        self.upload_gate = LoopSemaphore(settings.max_concurrent_uploads)
+        self._executor: ThreadPoolExecutor | None = None
+
+    def reset(self) -> None:
+        self.world.reset()
+        self.blobs.clear()
+        self.faults.clear()
+
+    def origin(self, request: Request | None = None) -> str:
+        """Scheme, host and port that clients use: the public URL, else the request's."""
+        if self.public_url:
+            return self.public_url
+        if request is None:
+            raise RuntimeError("the mock's public URL is unknown outside a request")
+        return str(request.base_url).rstrip("/")
+
+    async def off_loop(self, work: Callable[..., T], *args: object) -> T:
+        """Run CPU work (Pillow) on the bounded decode pool, never on the event loop."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.settings.decode_workers,
+                                                thread_name_prefix="mock-decode")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

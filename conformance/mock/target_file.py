@@ -1,0 +1,76 @@
+"""The target file the mock writes for itself: everything the suite needs to reach it.
+
+TOML written by hand (tomllib only reads); every value is a string, an int or a bool.
+Secrets in it are the mock's own throwaway credentials, dead when the mock stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from conformance.contract import REQUIRED_SCOPE
+
+from .identity import TOKEN_PATH
+from .state import MockState
+from .world import PERSONAS
+
+NO_SCOPE_TTL = 24 * 3600
+
+
+def toml_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # A JSON string is a TOML basic string once DEL, which TOML also escapes, is escaped.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _table(name: str | None, values: dict[str, str | int | bool]) -> str:
+    lines = [f"[{name}]"] if name else []
+    lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines)
+
+
+def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
+    """The complete target file of a mock reachable at `origin`."""
+    settings = state.settings
+    users = state.world.seed.users
+    tables = [
+        "# Written by the iTwins image API mock. Credentials are throwaway: they die with it.",
+        _table(None, {"name": name, "base_url": f"{origin}/itwins", "destructive": True}),
+        _table("itwins", {"shared": state.world.seed.shared_itwin_id}),
+    ]
+    for persona in PERSONAS:
+        user = users[persona]
+        tables.append(_table(f"personas.{persona}", {
+            "client_id": user.client_id, "client_secret": user.client_secret,
+            "token_url": origin + TOKEN_PATH, "scope": REQUIRED_SCOPE}))
+    holder = users["org_admin"]
+    tables.append(_table("personas.expired", {
+        "token": state.tokens.mint(holder, issuer=origin, expires_in=-3600)}))
+    tables.append(_table("personas.no_scope", {
+        "token": state.tokens.mint(holder, issuer=origin, expires_in=NO_SCOPE_TTL,
+                                   scope=None)}))
+    tables.append(_table("profile", {
+        "max_image_bytes": settings.max_image_bytes,
+        "oversize_status": settings.oversize_status,
+        "non_member_status": settings.non_member_status}))
+    if settings.control:
+        tables.append(_table("mock", {"control_url": f"{origin}/__mock__"}))
+    return "\n\n".join(tables) + "\n"
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> Path:
+    """Write `text` so that a reader polling for the file never sees half of it."""
+    target = Path(path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(temp, 0o600)
+    os.replace(temp, target)
+    return target
