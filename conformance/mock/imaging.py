@@ -110,11 +110,16 @@ def inspect(data: bytes, declared: str, settings: MockSettings) -> Header:
 def thumbnail(data: bytes, header: Header, settings: MockSettings) -> bytes:
     """The small image: fully decoded (JPEG at reduced scale), shrunk, oriented, encoded.
 
-    Any failure of the decode means the image is corrupt or truncated; Pillow's own bomb
+    A PNG is verified first (chunk CRCs and a final IEND), since its decoder stops at the
+    last pixel row. Any failure of the decode means the image is corrupt or truncated; Pillow's own bomb
     check (which the pixel cap normally pre-empts) counts as too many pixels.
     """
+    formats = [_PILLOW_FORMAT[header.format]]
     try:
-        with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[header.format]]) as image:
+        if header.format == PNG:  # every chunk's CRC, through IEND: cut or altered bytes
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                image.verify()
+        with Image.open(io.BytesIO(data), formats=formats) as image:
             if image.size != (header.width, header.height):
                 raise ImageRejected(choices.CORRUPT_IMAGE)
             box = (settings.thumbnail_size, settings.thumbnail_size)
