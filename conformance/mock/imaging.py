@@ -27,6 +27,8 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Start-of-frame markers carry the dimensions; C4, C8 and CC share the range but are not.
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _JPEG_STANDALONE = frozenset(range(0xD0, 0xD9)) | {0x01}
+_WRITABLE_MODES = {JPEG: ("L", "RGB", "CMYK"), PNG: ("1", "L", "LA", "I;16", "P", "RGB", "RGBA")}
+_FALLBACK_MODE = {JPEG: "RGB", PNG: "RGBA"}
 
 
 class ImageRejected(Exception):
@@ -143,13 +145,13 @@ def _oriented(image: Image.Image) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
+    """The thumbnail in the upload's format, converted only if that format cannot hold
+    its mode (e.g. 32-bit grayscale to PNG)."""
+    if image.mode not in _WRITABLE_MODES[fmt]:
+        image = image.convert(_FALLBACK_MODE[fmt])
     out = io.BytesIO()
     if fmt == JPEG:
-        if image.mode not in ("L", "RGB", "CMYK"):
-            image = image.convert("RGB")
         image.save(out, "JPEG", quality=quality)
     else:
-        if image.mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):
-            image = image.convert("RGBA")
         image.save(out, "PNG")
     return out.getvalue()

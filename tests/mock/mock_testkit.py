@@ -8,6 +8,8 @@ folders' modules under pytest's default import mode.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,20 @@ def png(width: int = 64, height: int = 48, color: Any = (200, 30, 30), mode: str
     out = io.BytesIO()
     Image.new(mode, (width, height), color).save(out, "PNG")
     return out.getvalue()
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def padded_png(total: int) -> bytes:
+    """A valid PNG of exactly `total` bytes: a private ancillary chunk fills the gap."""
+    base = png(32, 32)
+    iend = base.rindex(b"IEND") - 4
+    filler = chunk(b"prVt", b"\0" * (total - len(base) - 12))
+    data = base[:iend] + filler + base[iend:]
+    assert len(data) == total
+    return data
 
 
 def jpeg(width: int = 64, height: int = 48, color: Any = (30, 30, 200), *,

@@ -8,9 +8,9 @@ from typing import Any
 
 import jwt
 import pytest
+from mock_testkit import Api, api, assert_conforms, assert_error, png  # noqa: F401
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
-from mock_testkit import Api, api, assert_conforms, assert_error, png  # noqa: F401
 
 
 def minted(api: Api, **body: Any) -> str:

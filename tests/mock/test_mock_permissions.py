@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from conformance.contract import (
-    DELETE_IMAGE, DELETE_ITWIN, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE)
-from conformance.mock import MockSettings
 from mock_testkit import Api, api, api_for, assert_conforms, assert_error, png  # noqa: F401
+
+from conformance.contract import DELETE_IMAGE, DELETE_ITWIN, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+from conformance.mock import MockSettings
 
 ALLOWED = {"org_admin", "member_modify", "member_read"}
 MODIFIERS = {"org_admin", "member_modify"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from mock_testkit import Api, api, assert_conforms, assert_error  # noqa: F401
 
 from conformance.contract import ACCEPT_V1, GET_ITWIN, schema_dir
-from mock_testkit import Api, api, assert_conforms, assert_error  # noqa: F401
 
 
 class TestWrongRoute:

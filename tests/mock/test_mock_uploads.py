@@ -11,29 +11,25 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mock_testkit import (  # noqa: F401
+    Api,
+    api,
+    api_for,
+    assert_conforms,
+    assert_error,
+    chunk,
+    jpeg,
+    padded_png,
+    png,
+)
 from PIL import Image
 
 from conformance.contract import IMAGE_RATIO, IMAGE_TOO_BIG, UPLOAD_IMAGE
-from conformance.mock import MockSettings
-from conformance.mock import choices
-from mock_testkit import Api, api, api_for, assert_conforms, assert_error, jpeg, png  # noqa: F401
+from conformance.mock import MockSettings, choices
 
 MiB = 1024 * 1024
-
-
-def chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def padded_png(total: int) -> bytes:
-    """A valid PNG of exactly `total` bytes: a private ancillary chunk fills the gap."""
-    base = png(32, 32)
-    iend = base.rindex(b"IEND") - 4
-    filler = chunk(b"prVt", b"\0" * (total - len(base) - 12))
-    data = base[:iend] + filler + base[iend:]
-    assert len(data) == total
-    return data
 
 
 def bomb_png(width: int, height: int, rows: int | None = None) -> bytes:

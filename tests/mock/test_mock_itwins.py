@@ -1,0 +1,116 @@
+"""Creating and deleting iTwins, with the request schema's validation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from mock_testkit import Api, api, api_for, assert_conforms, padded_png, png  # noqa: F401
+
+from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID
+from conformance.mock import MockSettings, choices
+from conformance.mock.errors import spec_body
+
+VALID = {"displayName": "Bridge", "class": "Endeavor", "subClass": "Project"}
+
+
+def create(api: Api, body: Any, path: str = "") -> Any:
+    kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
+    return api.http.post(api.mock.base_url + path, headers=api.auth(), **kwargs)
+
+
+def assert_invalid(reply: Any, *details: choices.DetailSpec) -> None:
+    assert reply.status_code == 422, reply.text
+    assert reply.json() == spec_body(choices.CANNOT_CREATE_ITWIN, details)
+    assert_conforms(CREATE_ITWIN, reply)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Iterator[Api]:
+    yield from api_for(MockSettings(max_itwins=3, max_stored_bytes=600))
+
+
+class TestCreate:
+    @pytest.mark.parametrize("path", ["", "/"])
+    def test_created_with_every_property(self, api: Api, path: str) -> None:
+        reply = create(api, VALID | {"number": f"N-{path}", "status": "Trial"}, path)
+        assert reply.status_code == 201
+        assert_conforms(CREATE_ITWIN, reply)
+        itwin = reply.json()["iTwin"]
+        assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", itwin["id"])
+        assert (itwin["image"], itwin["imageName"], itwin["status"]) == (None, None, "Trial")
+        assert itwin["displayName"] == "Bridge"
+        datetime.fromisoformat(itwin["createdDateTime"])
+        assert api.get_itwin(itwin["id"]).json() == reply.json()
+
+    def test_number_defaults_and_must_be_unique(self, api: Api) -> None:
+        first = create(api, VALID | {"number": "unique-1"})
+        assert first.status_code == 201
+        reply = create(api, VALID | {"number": "unique-1"})
+        assert reply.status_code == 409
+        assert reply.json() == spec_body(choices.ITWIN_EXISTS)
+        assert_conforms(CREATE_ITWIN, reply)
+
+    @pytest.mark.parametrize("missing", ["displayName", "class", "subClass"])
+    def test_missing_property(self, api: Api, missing: str) -> None:
+        body = {k: v for k, v in VALID.items() if k != missing}
+        assert_invalid(create(api, body), choices.missing_property(missing))
+
+    @pytest.mark.parametrize("body", [
+        VALID | {"class": "Nope"}, VALID | {"subClass": "Asset"}, VALID | {"displayName": ""},
+        VALID | {"displayName": "x" * 256}, VALID | {"number": 5}, VALID | {"status": "Gone"},
+        VALID | {"class": ["Endeavor"]}, VALID | {"displayName": {"a": 1}}])
+    def test_invalid_values(self, api: Api, body: dict[str, Any]) -> None:
+        reply = create(api, body)
+        assert reply.status_code == 422
+        assert reply.json()["error"]["code"] == "InvalidiTwinsRequest"
+        assert reply.json()["error"]["details"][0]["code"] == "InvalidValue"
+        assert_conforms(CREATE_ITWIN, reply)
+
+    def test_id_is_read_only(self, api: Api) -> None:
+        assert_invalid(create(api, VALID | {"id": "x"}), READ_ONLY_ID)
+
+    @pytest.mark.parametrize("body", [b"", b"{", b"[]", b"null", b"\xff\xfe", b"[" * 50_000])
+    def test_not_a_json_object(self, api: Api, body: bytes) -> None:
+        assert_invalid(create(api, body), choices.NOT_JSON)
+
+    def test_body_too_large(self, api: Api) -> None:
+        assert_invalid(create(api, VALID | {"type": "x" * 70_000}), choices.JSON_TOO_LARGE)
+
+    def test_needs_a_token(self, api: Api) -> None:
+        reply = api.http.post(api.mock.base_url, json=VALID)
+        assert reply.status_code == 401
+        assert_conforms(CREATE_ITWIN, reply)
+
+
+class TestDelete:
+    def test_deleted_itwin_and_its_image_are_gone(self, api: Api) -> None:
+        itwin_id = api.new_itwin()
+        image = api.upload(itwin_id, png()).json()["image"]
+        reply = api.http.delete(api.url(itwin_id, image=False), headers=api.auth())
+        assert reply.status_code == 204
+        assert_conforms(DELETE_ITWIN, reply)
+        assert api.get_itwin(itwin_id).status_code == 404
+        assert api.http.get(image["largeImageUrl"]).status_code == 404
+
+
+class TestBoundedStore:
+    def test_itwin_cap(self, tiny: Api) -> None:
+        created = [create(tiny, VALID) for _ in range(3)]
+        assert [reply.status_code for reply in created] == [201, 201, 409]
+        assert created[2].json() == spec_body(choices.CAPACITY_EXCEEDED, what="at most 3 iTwins")
+        assert_conforms(CREATE_ITWIN, created[2])
+
+    def test_byte_cap_and_replacement_frees_bytes(self, tiny: Api) -> None:
+        tiny.control("POST", "/reset")
+        body = padded_png(400)  # its thumbnail, without the padding, is far smaller
+        assert tiny.upload(tiny.shared, body).status_code == 201
+        assert tiny.upload(tiny.shared, body).status_code == 201  # replaces: still fits
+        other = tiny.new_itwin()
+        reply = tiny.upload(other, body)
+        assert reply.status_code == 409
+        assert reply.json()["error"]["code"] == "MockCapacityExceeded"
+        assert tiny.get_image(other).status_code == 404
