@@ -113,8 +113,9 @@ def thumbnail(data: bytes, header: Header, settings: MockSettings) -> bytes:
     """The small image: fully decoded (JPEG at reduced scale), shrunk, oriented, encoded.
 
     A PNG is verified first (chunk CRCs and a final IEND), since its decoder stops at the
-    last pixel row. Any failure of the decode means the image is corrupt or truncated; Pillow's own bomb
-    check (which the pixel cap normally pre-empts) counts as too many pixels.
+    last pixel row. Any failure of the decode means the image is corrupt or truncated;
+    Pillow's own bomb check (which the pixel cap normally pre-empts) counts as too many
+    pixels.
     """
     formats = [_PILLOW_FORMAT[header.format]]
     try:

@@ -1,8 +1,8 @@
-"""Shared helpers for the mock's tests: a running mock, a client for it, small images.
+"""Shared helpers for the mock's tests: a client for a running mock, small images, checks.
 
-The tests run with `--noconftest`, so fixtures live here and each test module imports the
-ones it uses. Module names carry a `mock_` prefix so they never collide with other test
-folders' modules under pytest's default import mode.
+The tests run with `--noconftest`, so the fixtures live in `mock_fixtures` (named by each
+module's `pytest_plugins`). Module names carry a `mock_` prefix so they never collide with
+other test folders' modules under pytest's default import mode.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 from PIL import Image
 
 from conformance.contract import ERROR, DetailSpec, error_body, validate
@@ -138,9 +137,3 @@ class Api:
 def api_for(settings: MockSettings | None = None) -> Iterator[Api]:
     with serve_in_thread(settings) as mock, httpx.Client(timeout=30) as http:
         yield Api(mock, http)
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[Api]:
-    """A default mock shared by one test module; tests make their own iTwins."""
-    yield from api_for()

@@ -8,9 +8,11 @@ from typing import Any
 
 import jwt
 import pytest
-from mock_testkit import Api, api, assert_conforms, assert_error, png  # noqa: F401
+from mock_testkit import Api, assert_conforms, assert_error, png
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+
+pytest_plugins = ["mock_fixtures"]
 
 
 def minted(api: Api, **body: Any) -> str:

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from mock_testkit import Api, api, assert_conforms, png  # noqa: F401
-from mock_testkit import assert_error as _assert_error  # noqa: F401
+from mock_testkit import Api, assert_conforms, png
 
 from conformance.mock import choices
 from conformance.mock.blobs import LARGE
 
 MIN_VALIDITY = 3600
+
+pytest_plugins = ["mock_fixtures"]
 
 
 def image_of(api: Api) -> dict[str, str]:

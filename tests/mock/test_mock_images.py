@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from mock_testkit import Api, api, assert_conforms, assert_error, decoded, jpeg, png  # noqa: F401
+from mock_testkit import Api, assert_conforms, assert_error, decoded, jpeg, png
 from PIL import Image
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
 
 SAS = r"\?sv=[^&]+&sr=b&sig=[^&]+&se=[^&]+&sp=r$"
+
+pytest_plugins = ["mock_fixtures"]
 
 
 def uploaded(api: Api, body: bytes, content_type: str = "image/png") -> dict[str, str]:

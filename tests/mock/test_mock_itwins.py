@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from mock_testkit import Api, api, api_for, assert_conforms, padded_png, png  # noqa: F401
+from mock_testkit import Api, api_for, assert_conforms, padded_png, png
 
 from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID
 from conformance.mock import MockSettings, choices
 from conformance.mock.errors import spec_body
 
 VALID = {"displayName": "Bridge", "class": "Endeavor", "subClass": "Project"}
+
+pytest_plugins = ["mock_fixtures"]
 
 
 def create(api: Api, body: Any, path: str = "") -> Any:

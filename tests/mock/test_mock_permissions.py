@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mock_testkit import Api, api, api_for, assert_conforms, assert_error, png  # noqa: F401
+from mock_testkit import Api, api_for, assert_conforms, assert_error, png
 
 from conformance.contract import DELETE_IMAGE, DELETE_ITWIN, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
 from conformance.mock import MockSettings
@@ -13,6 +13,8 @@ from conformance.mock import MockSettings
 ALLOWED = {"org_admin", "member_modify", "member_read"}
 MODIFIERS = {"org_admin", "member_modify"}
 OUTSIDERS = ("non_member", "other_org_admin")
+
+pytest_plugins = ["mock_fixtures"]
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from mock_testkit import Api, api, assert_conforms, assert_error  # noqa: F401
+from mock_testkit import Api, assert_conforms, assert_error
 
 from conformance.contract import ACCEPT_V1, GET_ITWIN, schema_dir
+
+pytest_plugins = ["mock_fixtures"]
 
 
 class TestWrongRoute:

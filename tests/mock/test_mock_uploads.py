@@ -13,9 +13,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_testkit import (  # noqa: F401
+from mock_testkit import (
     Api,
-    api,
     api_for,
     assert_conforms,
     assert_error,
@@ -30,6 +29,8 @@ from conformance.contract import IMAGE_RATIO, IMAGE_TOO_BIG, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
 
 MiB = 1024 * 1024
+
+pytest_plugins = ["mock_fixtures"]
 
 
 def bomb_png(width: int, height: int, rows: int | None = None) -> bytes:
