@@ -1,0 +1,150 @@
+"""The control API: reset, world, minted tokens, faults scoped to their own requests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from mock_testkit import Api, api_for, assert_conforms, assert_error, png
+
+from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
+from conformance.mock import MockSettings, choices
+from conformance.mock.errors import spec_body
+
+pytest_plugins = ["mock_fixtures"]
+
+
+@pytest.fixture(scope="module")
+def quiet() -> Iterator[Api]:
+    yield from api_for(MockSettings(control=False))
+
+
+def fault(api: Api, **body: Any) -> str:
+    reply = api.control("POST", "/faults", json=body)
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
+
+
+def assert_control_invalid(reply: Any) -> None:
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["code"] == choices.INVALID_CONTROL_REQUEST.code
+    assert reply.json()["error"]["details"]
+    assert_conforms(None, reply)
+
+
+class TestResetAndWorld:
+    def test_world_describes_the_seed(self, api: Api) -> None:
+        world = api.control("GET", "/world").json()
+        assert len(world["organizations"]) == 2
+        assert world["itwins"] == {"shared": api.shared}
+        assert set(world["personas"]) == {"org_admin", "member_modify", "member_read",
+                                          "non_member", "other_org_admin"}
+        for info in world["personas"].values():
+            assert {"user_id", "organization", "client_id"} <= set(info)
+            assert "client_secret" not in info
+
+    def test_reset_restores_the_seed_and_keeps_tokens(self, api: Api) -> None:
+        token = api.token("org_admin")
+        created = api.new_itwin()
+        assert api.upload(api.shared, png()).status_code == 201
+        assert api.control("POST", "/reset").status_code == 204
+        assert api.get_itwin(created).status_code == 404
+        assert_error(api.get_image(api.shared), 404, "ImageNotFound")
+        assert api.token("org_admin") == token
+        assert api.get_itwin(api.shared).status_code == 200
+
+    def test_switched_off(self, quiet: Api) -> None:
+        for method, path in (("POST", "/reset"), ("GET", "/world"), ("POST", "/tokens")):
+            assert_error(quiet.control(method, path, json={}), 404, "ResourceNotFound")
+        assert "[mock]" not in quiet.mock.target_toml()
+
+
+class TestTokens:
+    def test_claims_are_as_asked(self, api: Api) -> None:
+        reply = api.control("POST", "/tokens", json={
+            "persona": "member_read", "expires_in": 120, "claims": {"extra": [1, 2]}})
+        assert reply.status_code == 200
+        body = reply.json()
+        assert (body["token_type"], body["expires_in"]) == ("Bearer", 120)
+        claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+        assert claims["extra"] == [1, 2]
+        assert claims["exp"] - time.time() <= 121
+        assert claims["sub"] == api.control("GET", "/world").json()[
+            "personas"]["member_read"]["user_id"]
+        assert jwt.get_unverified_header(body["access_token"])["alg"] == "RS256"
+
+    @pytest.mark.parametrize("algorithm", ["HS256", "none"])
+    def test_other_algorithms(self, api: Api, algorithm: str) -> None:
+        token = api.control("POST", "/tokens", json={
+            "persona": "org_admin", "algorithm": algorithm}).json()["access_token"]
+        assert jwt.get_unverified_header(token)["alg"] == algorithm
+
+    @pytest.mark.parametrize("body", [
+        {}, {"persona": "nobody"}, {"persona": "org_admin", "expires_in": "soon"},
+        {"persona": "org_admin", "algorithm": "RS512"}, {"persona": "org_admin", "claims": []},
+        {"persona": "org_admin", "typo": 1}, {"persona": "org_admin", "expires_in": True},
+        {"persona": "org_admin", "expires_in": 10**12}, [], "x"])
+    def test_bad_input(self, api: Api, body: Any) -> None:
+        assert_control_invalid(api.control("POST", "/tokens", json=body))
+
+    def test_not_json(self, api: Api) -> None:
+        assert_control_invalid(api.control("POST", "/tokens", content=b"{"))
+
+
+class TestFaults:
+    def test_429_with_retry_after_for_count_requests(self, api: Api) -> None:
+        itwin_id = api.new_itwin()
+        fault(api, status=429, count=2, retry_after=7, path_prefix=f"/itwins/{itwin_id}")
+        for _ in range(2):
+            reply = api.get_image(itwin_id)
+            assert_error(reply, 429, "RateLimitExceeded", operation_id=GET_IMAGE)
+            assert reply.headers["retry-after"] == "7"
+        assert_error(api.get_image(itwin_id), 404, "ImageNotFound")
+
+    def test_503_only_for_the_method_and_prefix(self, api: Api) -> None:
+        mine, other = api.new_itwin(), api.new_itwin()
+        fault(api, status=503, method="PUT", path_prefix=f"/itwins/{mine}")
+        assert api.upload(other, png()).status_code == 201
+        assert api.get_image(mine).status_code == 404
+        reply = api.upload(mine, png())
+        assert reply.status_code == 503
+        assert reply.json() == spec_body(choices.SERVICE_UNAVAILABLE)
+        assert "retry-after" in reply.headers
+        assert api.upload(mine, png()).status_code == 201
+        assert_conforms(UPLOAD_IMAGE, api.upload(mine, png()))
+
+    def test_latency(self, api: Api) -> None:
+        itwin_id = api.new_itwin()
+        fault(api, latency_ms=300, path_prefix=f"/itwins/{itwin_id}")
+        started = time.monotonic()
+        assert api.get_itwin(itwin_id).status_code == 200
+        assert time.monotonic() - started >= 0.3
+        started = time.monotonic()
+        api.get_itwin(itwin_id)
+        assert time.monotonic() - started < 0.3
+
+    def test_default_scope_is_the_api_only(self, api: Api) -> None:
+        fault(api, status=503, count=1)
+        assert api.http.get(f"{api.mock.origin}/openapi.json").status_code == 200
+        assert api.control("GET", "/world").status_code == 200
+        assert api.get_itwin(api.shared).status_code == 503
+        assert api.get_itwin(api.shared).status_code == 200
+
+    def test_cleared_and_removed(self, api: Api) -> None:
+        itwin_id = api.new_itwin()
+        first = fault(api, status=503, path_prefix=f"/itwins/{itwin_id}")
+        assert api.control("DELETE", f"/faults/{first}").status_code == 204
+        assert api.control("DELETE", f"/faults/{first}").status_code == 204
+        fault(api, status=503, count=5, path_prefix=f"/itwins/{itwin_id}")
+        assert api.control("DELETE", "/faults").status_code == 204
+        assert api.get_itwin(itwin_id).status_code == 200
+
+    @pytest.mark.parametrize("body", [
+        {"status": 500}, {"status": 429, "count": 0}, {"status": 429, "retry_after": -1},
+        {"latency_ms": 10**6}, {"status": 503, "method": "FETCH"},
+        {"status": 503, "path_prefix": "itwins"}, {}, {"status": "429"}, {"status": 429, "x": 1}])
+    def test_bad_input(self, api: Api, body: dict[str, Any]) -> None:
+        assert_control_invalid(api.control("POST", "/faults", json=body))
