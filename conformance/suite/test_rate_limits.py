@@ -1,0 +1,141 @@
+"""Rate limits: a 429 says when to come back (Retry-After, in seconds) and is waited out; a
+5xx is never a conforming answer and is not retried.
+
+The mock's control API injects the faults. Each is scoped to one method on this module's
+scratch iTwin, so requests of tests running in parallel never meet it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.client import ApiClient, ContractViolation, Exchange, RateLimited
+from conformance.contract import ERRORS, RATE_LIMIT_CODES
+from conformance.control import MockControl
+from conformance.targets import Target
+
+from .checks import assert_status
+
+pytestmark = [pytest.mark.ratelimit, pytest.mark.mock_only, pytest.mark.destructive]
+
+RETRY_AFTER = 1  # seconds, as the injected 429s say
+INJECTED_429S = 2
+# time.sleep never returns early; this only absorbs clock granularity.
+CLOCK_SLACK = 0.01
+
+
+@contextlib.contextmanager
+def _fault_lock(control_url: str) -> Iterator[None]:
+    key = hashlib.sha256(control_url.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"itwin-conformance-faults-{key}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def faults(mock_control: MockControl, target: Target) -> Iterator[MockControl]:
+    """The control API for one test, which leaves no fault behind.
+
+    `clear_faults` removes every pending fault in the mock, so fault tests take turns across
+    xdist workers (a file lock) and clear before handing over.
+    """
+    assert target.control_url is not None
+    with _fault_lock(target.control_url):
+        try:
+            yield mock_control
+        finally:
+            mock_control.clear_faults()
+
+
+@pytest.fixture
+def scratch_path(target: Target, scratch_itwin: str) -> str:
+    """The URL path of the scratch iTwin, the prefix every injected fault is scoped to."""
+    return f"{urlsplit(target.base_url).path.rstrip('/')}/{scratch_itwin}"
+
+
+@contextlib.contextmanager
+def recorded(client: ApiClient) -> Iterator[list[Exchange]]:
+    """Every exchange of `client` inside the block, retried ones included."""
+    seen: list[Exchange] = []
+    client.observers.append(seen.append)
+    try:
+        yield seen
+    finally:
+        client.observers.remove(seen.append)
+
+
+def assert_rate_limited(exchange: Exchange) -> None:
+    """The documented 429: Retry-After in seconds and the documented error code."""
+    headers = {name.lower(): value for name, value in exchange.response_headers.items()}
+    assert headers.get("retry-after") == str(RETRY_AFTER), (
+        f"{exchange.describe()}: Retry-After is {headers.get('retry-after')!r}")
+    error = json.loads(exchange.response_body)["error"]
+    assert error["code"] in RATE_LIMIT_CODES, f"{exchange.describe()}: code {error['code']}"
+    if error["code"] in ERRORS:
+        assert ERRORS[error["code"]].matches(error["message"]), (
+            f"{exchange.describe()}: message {error['message']!r}")
+
+
+@pytest.mark.documented
+class TestTooManyRequests:
+    def test_is_waited_out_and_the_call_then_succeeds(self, admin: ApiClient, scratch_itwin: str,
+                                                      scratch_path: str,
+                                                      faults: MockControl) -> None:
+        if admin.max_retries < INJECTED_429S:
+            pytest.skip(f"--max-retries {admin.max_retries} cannot outlast {INJECTED_429S} 429s")
+        retries = admin.stats.retries
+        faults.inject_fault(status=429, count=INJECTED_429S, retry_after=RETRY_AFTER,
+                            method="GET", path_prefix=scratch_path)
+        started = time.monotonic()
+        with recorded(admin) as seen:
+            response = admin.get_itwin(scratch_itwin)
+        waited = time.monotonic() - started
+        assert_status(response, 200)
+        assert [exchange.status for exchange in seen] == [429] * INJECTED_429S + [200]
+        for exchange in seen[:-1]:
+            assert_rate_limited(exchange)
+        assert admin.stats.retries - retries == INJECTED_429S
+        assert waited >= INJECTED_429S * RETRY_AFTER - CLOCK_SLACK, (
+            f"{INJECTED_429S} Retry-After of {RETRY_AFTER} s were waited out in {waited:.2f} s")
+
+    def test_that_never_ends_raises_rate_limited(self, target: Target, scratch_itwin: str,
+                                                 scratch_path: str, faults: MockControl) -> None:
+        persona = target.persona("org_admin")
+        if persona is None:
+            pytest.skip(f"persona org_admin is not in target {target.name}")
+        with ApiClient(target.base_url, persona.access_token, persona="org_admin",
+                       max_retries=1, max_retry_wait=RETRY_AFTER) as client:
+            faults.inject_fault(status=429, count=client.max_retries + 2,
+                                retry_after=RETRY_AFTER, method="GET", path_prefix=scratch_path)
+            with pytest.raises(RateLimited):
+                client.get_itwin(scratch_itwin)
+            assert (client.stats.requests, client.stats.retries) == (client.max_retries + 1,
+                                                                     client.max_retries)
+
+
+@pytest.mark.documented
+class TestServerError:
+    def test_a_503_is_a_violation_and_is_not_retried(self, admin: ApiClient,
+                                                     scratch_itwin: str, scratch_path: str,
+                                                     faults: MockControl) -> None:
+        requests, retries = admin.stats.requests, admin.stats.retries
+        faults.inject_fault(status=503, count=1, method="GET", path_prefix=scratch_path)
+        with pytest.raises(ContractViolation) as caught:
+            admin.get_itwin(scratch_itwin)
+        assert caught.value.exchange.status == 503
+        assert (admin.stats.requests - requests, admin.stats.retries - retries) == (1, 0)
+        # The one injected 503 was the only one; the next call is answered normally.
+        assert_status(admin.get_itwin(scratch_itwin), 200)
