@@ -9,6 +9,8 @@ target.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
 import tempfile
 import uuid
@@ -21,7 +23,8 @@ import pytest
 
 from .client import ApiClient, RateLimited, TargetUnreachable
 from .contract import EVIDENCE_LEVELS
-from .targets import PERSONAS, Target, TargetError, load_target
+from .control import MockControl
+from .targets import Profile, Target, TargetError, load_target
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 AREAS = {
@@ -130,17 +133,79 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # Fixtures --------------------------------------------------------------------------
 
 
+_target = pytest.StashKey[Target]()
+
+
+def get_target(config: pytest.Config) -> Target:
+    """The target under test, loaded once per process and checked to be allowed."""
+    if _target not in config.stash:
+        try:
+            loaded = load_target(_ensure_target_file(config))
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if loaded.is_production and not config.getoption("--allow-production"):
+            raise pytest.UsageError(
+                f"{loaded.base_url} is the production host; pass --allow-production to run "
+                "there")
+        config.stash[_target] = loaded
+    return config.stash[_target]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests that create or delete run only where the target allows it."""
+    if item.get_closest_marker("destructive") or item.get_closest_marker("mock_only"):
+        target = get_target(item.config)
+        if item.get_closest_marker("destructive") and not target.destructive:
+            pytest.skip(f"target {target.name} is not destructive = true")
+        if item.get_closest_marker("mock_only") and not target.is_mock:
+            pytest.skip(f"target {target.name} is not a mock (no [mock] control_url)")
+
+
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Target:
-    """The target under test, checked to be usable and reachable."""
-    try:
-        loaded = load_target(_ensure_target_file(pytestconfig))
-    except TargetError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    if loaded.is_production and not pytestconfig.getoption("--allow-production"):
-        raise pytest.UsageError(
-            f"{loaded.base_url} is the production host; pass --allow-production to run there")
-    return loaded
+    """The target under test."""
+    return get_target(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def profile(target: Target) -> Profile:
+    """The target's pins of what the contract leaves undetermined."""
+    return target.profile
+
+
+@pytest.fixture(scope="session")
+def mock_control(target: Target) -> Iterator[MockControl]:
+    """The mock's control API; only for tests marked mock_only."""
+    if target.control_url is None:
+        pytest.skip(f"target {target.name} is not a mock (no [mock] control_url)")
+    control = MockControl(target.control_url)
+    yield control
+    control.close()
+
+
+@pytest.fixture(scope="session")
+def fixture_dir() -> Path:
+    """The image fixtures, built once per run (a lock keeps xdist workers from racing)."""
+    from .images import ensure_fixtures
+
+    return ensure_fixtures()
+
+
+@pytest.fixture(scope="session")
+def shared_lock(target: Target) -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """A cross-process lock for changes to the shared iTwin, so `-n 2` stays correct."""
+    key = hashlib.sha256(f"{target.base_url} {target.itwins.get('shared')}".encode()).hexdigest()
+    path = Path(tempfile.gettempdir()) / f"itwin-conformance-shared-{key[:16]}.lock"
+
+    @contextlib.contextmanager
+    def locked() -> Iterator[None]:
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    return locked
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +232,7 @@ def client_factory(target: Target, pytestconfig: pytest.Config) -> Iterator[
                 target.base_url, token, persona=name,
                 timeout=pytestconfig.getoption("--request-timeout"),
                 max_retries=pytestconfig.getoption("--max-retries"))
+            pytestconfig.stash.setdefault(_clients, []).append(made[name])
         return made[name]
 
     yield make
@@ -194,16 +260,12 @@ def shared_itwin(target: Target) -> str:
     return target.itwins["shared"]
 
 
-def require_destructive(target: Target) -> None:
-    if not target.destructive:
-        pytest.skip(f"target {target.name} is not destructive = true")
-
-
 @pytest.fixture(scope="module")
 def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
                   request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh iTwin owned by org_admin's organization, deleted afterwards even on failure."""
-    require_destructive(target)
+    if not target.destructive:
+        pytest.skip(f"target {target.name} is not destructive = true")
     module = request.module.__name__.rsplit(".", 1)[-1]
     response = admin.create_itwin(f"{SCRATCH_PREFIX}-{run_id}-{module}",
                                   number=f"{SCRATCH_PREFIX}-{run_id}-{uuid.uuid4().hex[:12]}")
@@ -222,13 +284,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                     returncode=UNREACHABLE_RETURNCODE)
 
 
+_clients = pytest.StashKey[list[ApiClient]]()
+
+
+def _retries(config: pytest.Config) -> int:
+    return sum(client.stats.retries for client in config.stash.get(_clients, []))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A 429 that never ends is reported as rate limiting, not as a contract failure."""
+    """Counts the test's 429 retries; a 429 that never ends is reported as rate limiting."""
+    before = _retries(item.config)
     try:
         return (yield)
     except RateLimited as exc:
         pytest.skip(f"rate limited: {exc}")
+    finally:
+        retried = _retries(item.config) - before
+        if retried:
+            item.user_properties.append(("retries", retried))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -242,9 +316,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             level = next((lv for lv in EVIDENCE_LEVELS if lv in report.keywords), None)
             if level:
                 counts[(level, outcome)] += 1
+    retries = sum(value for outcome in ("passed", "failed")
+                  for report in terminalreporter.stats.get(outcome, [])
+                  for key, value in getattr(report, "user_properties", []) if key == "retries")
     if not counts:
         return
     terminalreporter.section("conformance by evidence level")
+    if retries:
+        terminalreporter.write_line(f"429 retries waited out: {retries}")
     for level in EVIDENCE_LEVELS:
         row = ", ".join(f"{counts[(level, o)]} {o}" for o in ("passed", "failed", "skipped"))
         terminalreporter.write_line(f"{level:>13}: {row}")

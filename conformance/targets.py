@@ -129,6 +129,69 @@ class Persona:
         return token, now + lifetime
 
 
+@dataclass(frozen=True)
+class CaseOutcome:
+    """A profile's pin of one undetermined case: the exact status (and code) to expect."""
+
+    status: int
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the public contract leaves undetermined, pinned for one target (all optional)."""
+
+    max_image_bytes: int | None = None
+    oversize_status: int | None = None
+    non_member_status: int | None = None
+    admin_reads_without_membership: bool | None = None
+    cases: Mapping[str, CaseOutcome] = field(default_factory=dict)
+
+
+# Profile keys, the values each may take, and why the range is what it is.
+_PROFILE_CHOICES: dict[str, tuple[object, ...]] = {
+    "oversize_status": (413, 422),
+    "non_member_status": (403, 404),
+    "admin_reads_without_membership": (True, False),
+}
+# "5 MB" reads as 5,000,000 or 5 MiB; a limit outside that band contradicts the docs.
+_MAX_IMAGE_BYTES_BAND = (5_000_000, 5 * 1024 * 1024)
+
+
+def parse_profile(table: Any, where: str) -> Profile:
+    """A `Profile` from the target's [profile] table; an unknown key or value is an error."""
+    if not isinstance(table, dict):
+        raise TargetError(f"{where}: expected a table")
+    known = {"max_image_bytes", "cases", *_PROFILE_CHOICES}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise TargetError(f"{where}: unknown key(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(known))}")
+    for key, choices in _PROFILE_CHOICES.items():
+        if key in table and table[key] not in choices:
+            raise TargetError(f"{where}.{key}: must be one of {choices}, got {table[key]!r}")
+    size = table.get("max_image_bytes")
+    low, high = _MAX_IMAGE_BYTES_BAND
+    if size is not None and (not isinstance(size, int) or not low <= size <= high):
+        raise TargetError(f"{where}.max_image_bytes: must be an integer from {low} to {high}")
+    return Profile(
+        max_image_bytes=size,
+        oversize_status=table.get("oversize_status"),
+        non_member_status=table.get("non_member_status"),
+        admin_reads_without_membership=table.get("admin_reads_without_membership"),
+        cases={name: _case_outcome(value, f"{where}.cases.{name}")
+               for name, value in table.get("cases", {}).items()})
+
+
+def _case_outcome(table: Any, where: str) -> CaseOutcome:
+    if not isinstance(table, dict) or not isinstance(table.get("status"), int):
+        raise TargetError(f"{where}: expected a table with an integer status")
+    status, code = table["status"], table.get("code")
+    if not (status == 201 or 400 <= status < 500):
+        raise TargetError(f"{where}.status: must be 201 or a 4xx, got {status}")
+    return CaseOutcome(status, None if code is None else str(code))
+
+
 @dataclass
 class Target:
     """A parsed target file."""
@@ -138,7 +201,7 @@ class Target:
     destructive: bool
     itwins: dict[str, str]
     personas: dict[str, Persona]
-    profile: dict[str, Any]
+    profile: Profile
     control_url: str | None
     source: Path | None = None
 
@@ -214,7 +277,7 @@ def parse_target(data: dict[str, Any], environ: Mapping[str, str] | None = None,
         destructive=bool(data.get("destructive", False)),
         itwins={str(k): str(v) for k, v in data.get("itwins", {}).items()},
         personas=personas,
-        profile=dict(data.get("profile", {})),
+        profile=parse_profile(data.get("profile", {}), f"{where}: profile"),
         control_url=data.get("mock", {}).get("control_url"),
         source=source,
     )

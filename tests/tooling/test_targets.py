@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.targets import Persona, Secret, TargetError, load_target, parse_target
+from conformance.targets import CaseOutcome, Persona, Secret, TargetError, load_target, parse_target
 
 TARGET = """
 name = "staging"
@@ -41,7 +41,8 @@ class TestLoad:
         assert target.base_url == "https://qa-api.bentley.com/itwins"
         assert target.destructive is True
         assert target.itwins == {"shared": "abc"}
-        assert target.profile == {"max_image_bytes": 5242880}
+        assert target.profile.max_image_bytes == 5242880
+        assert target.profile.oversize_status is None
         assert target.control_url is None and not target.is_mock
         assert set(target.personas) == {"org_admin", "member_modify"}
         assert target.personas["org_admin"].access_token() == "tok-admin-123"
@@ -126,3 +127,25 @@ class TestClientCredentials:
             self.persona().access_token(http)
         assert "s3cr3t" not in str(caught.value)
         assert "answered 400" in str(caught.value)
+
+
+class TestProfile:
+    def parse(self, profile: dict[str, object]) -> object:
+        return parse_target({"base_url": "http://x/itwins", "profile": profile}).profile
+
+    def test_pins_undetermined_cases(self) -> None:
+        profile = self.parse({"non_member_status": 404,
+                              "cases": {"type-gif": {"status": 415, "code": "Unsupported"}}})
+        assert profile.non_member_status == 404  # type: ignore[attr-defined]
+        assert profile.cases["type-gif"] == CaseOutcome(415, "Unsupported")  # type: ignore
+
+    @pytest.mark.parametrize(("profile", "message"), [
+        ({"max_image_bytes": 6_000_000}, "from 5000000 to 5242880"),
+        ({"oversize_status": 400}, "one of (413, 422)"),
+        ({"non_member_statu": 403}, "unknown key"),
+        ({"cases": {"x": {"status": 500}}}, "must be 201 or a 4xx"),
+    ])
+    def test_rejects_values_the_contract_rules_out(self, profile: dict[str, object],
+                                                  message: str) -> None:
+        with pytest.raises(TargetError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            self.parse(profile)

@@ -1,0 +1,179 @@
+"""Authentication: every operation refuses a missing, malformed, forged or unfit token with
+401 and the catalogue's code and message, and a refused write changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.client import ApiClient
+from conformance.contract import DELETE_IMAGE, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+from conformance.control import MockControl
+from conformance.images import build_bytes, case
+from conformance.targets import Target
+
+from .checks import BASELINE_CASE, assert_error, assert_unchanged, ensure_baseline
+from .tokens import is_jwt, tampered, unsigned
+
+pytestmark = [pytest.mark.auth, pytest.mark.destructive]
+
+Headers = dict[str, str | None]
+
+
+# The operations under test, by a short name for test ids.
+OPERATIONS = {"upload": UPLOAD_IMAGE, "get-image": GET_IMAGE, "delete-image": DELETE_IMAGE,
+              "get-itwin": GET_ITWIN}
+
+
+def call(client: ApiClient, operation: str, itwin_id: str, headers: Headers,
+         auth: bool) -> httpx.Response:
+    """`operation` with chosen headers; `auth` False sends no Authorization header at all."""
+    content = None
+    if operation == "upload":
+        content = build_bytes(case(BASELINE_CASE))
+        headers = {"Content-Type": "image/png", **headers}
+    return client.call(OPERATIONS[operation], {"iTwinId": itwin_id}, headers=headers,
+                       content=content, auth=auth)
+
+
+WRITES = ("upload", "delete-image")
+
+
+@pytest.fixture(params=sorted(OPERATIONS))
+def operation(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def attempt(operation: str, anonymous: ApiClient, admin: ApiClient,
+            scratch_itwin: str) -> Iterator[Callable[..., httpx.Response]]:
+    """Call `operation` on the scratch iTwin; after a write, check nothing changed."""
+    before = ensure_baseline(admin, scratch_itwin)
+    calls: list[str] = []
+
+    def attempt_with(headers: Headers | None = None, *, auth: bool = True) -> httpx.Response:
+        calls.append(operation)
+        return call(anonymous, operation, scratch_itwin, headers or {}, auth)
+
+    yield attempt_with
+    if calls and operation in WRITES:
+        assert_unchanged(admin, scratch_itwin, before)
+
+
+def bearer(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def valid_jwt(target: Target) -> str:
+    """org_admin's real token, as the base of forgeries."""
+    persona = target.persona("org_admin")
+    if persona is None:
+        pytest.skip("persona org_admin is not in the target")
+    token = persona.access_token()
+    if not is_jwt(token):
+        pytest.skip("org_admin's token is not a JWT; cannot forge variants of it")
+    return token
+
+
+class TestHeader:
+    @pytest.mark.documented
+    def test_missing_is_header_not_found(self, attempt: Callable[..., httpx.Response]) -> None:
+        assert_error(attempt(auth=False), 401, "HeaderNotFound")
+
+    @pytest.mark.documented
+    def test_empty_is_invalid_header_value(self,
+                                           attempt: Callable[..., httpx.Response]) -> None:
+        assert_error(attempt({"Authorization": ""}), 401, "InvalidHeaderValue")
+
+    # Observed for the header value "invalid-token"; the message names the scheme.
+    @pytest.mark.observed
+    @pytest.mark.parametrize(("value", "scheme"), [
+        ("invalid-token", "invalid-token"),
+        ("Basic dXNlcjpwYXNzd29yZA==", "Basic"),
+        ("Baerer abc.def.ghi", "Baerer"),
+    ], ids=["bare-token", "basic", "misspelt-bearer"])
+    def test_other_scheme_is_invalid_authorization_scheme(
+            self, attempt: Callable[..., httpx.Response], value: str, scheme: str) -> None:
+        assert_error(attempt({"Authorization": value}), 401, "InvalidAuthorizationScheme",
+                     scheme=scheme)
+
+
+@pytest.mark.documented
+class TestForgedTokens:
+    def test_garbage_token_is_unauthorized(self,
+                                           attempt: Callable[..., httpx.Response]) -> None:
+        assert_error(attempt(bearer("not-a-token")), 401, "Unauthorized")
+
+    def test_tampered_signature_is_unauthorized(self, attempt: Callable[..., httpx.Response],
+                                                valid_jwt: str) -> None:
+        assert_error(attempt(bearer(tampered(valid_jwt))), 401, "Unauthorized")
+
+    def test_unsigned_token_is_unauthorized(self, attempt: Callable[..., httpx.Response],
+                                            valid_jwt: str) -> None:
+        assert_error(attempt(bearer(unsigned(valid_jwt))), 401, "Unauthorized")
+
+
+@dataclass(frozen=True)
+class UnfitToken:
+    """A token the target can supply as a token-only persona, or the mock can mint."""
+
+    persona: str
+    mint: dict[str, Any]
+    code: str
+
+
+UNFIT = {
+    "expired": UnfitToken("expired", {"expires_in": -600}, "Unauthorized"),
+    "no-scope": UnfitToken("no_scope", {"scope": "openid profile"}, "RequiredScopeMissing"),
+}
+
+
+def unfit_token(unfit: UnfitToken, target: Target, request: pytest.FixtureRequest) -> str:
+    persona = target.persona(unfit.persona)
+    if persona is not None:
+        return persona.access_token()
+    if not target.is_mock:
+        pytest.skip(f"target has no {unfit.persona} persona and cannot mint one")
+    control: MockControl = request.getfixturevalue("mock_control")
+    return control.mint_token("org_admin", **unfit.mint)
+
+
+@pytest.mark.documented
+class TestUnfitTokens:
+    @pytest.mark.parametrize("name", sorted(UNFIT))
+    def test_is_refused_with_its_code(self, attempt: Callable[..., httpx.Response],
+                                      target: Target, request: pytest.FixtureRequest,
+                                      name: str) -> None:
+        unfit = UNFIT[name]
+        assert_error(attempt(bearer(unfit_token(unfit, target, request))), 401, unfit.code)
+
+
+# Claims only the mock can mint: each breaks one check a real service must make.
+MINTED = {
+    "not-yet-valid": {"not_before_in": 600},
+    "wrong-issuer": {"issuer": "https://ims.example.invalid"},
+    "wrong-audience": {"audience": "some-other-api"},
+    "hs256": {"algorithm": "HS256"},
+}
+
+
+@pytest.mark.mock_only
+@pytest.mark.documented
+class TestMintedTokens:
+    @pytest.mark.parametrize("name", sorted(MINTED))
+    def test_is_unauthorized(self, attempt: Callable[..., httpx.Response],
+                             mock_control: MockControl, name: str) -> None:
+        token = mock_control.mint_token("org_admin", **MINTED[name])
+        assert_error(attempt(bearer(token)), 401, "Unauthorized")
+
+    def test_a_correctly_minted_token_works(self, mock_control: MockControl,
+                                            anonymous: ApiClient, scratch_itwin: str) -> None:
+        """The control: the same minting with nothing broken is accepted."""
+        token = mock_control.mint_token("org_admin")
+        response = anonymous.get_itwin(scratch_itwin, headers=bearer(token))
+        assert response.status_code == 200

@@ -1,0 +1,104 @@
+"""Every fixture case uploaded as the case says; the answer asserted to its evidence level.
+
+A case that must be accepted gets 201 and a really stored image; one that must be refused
+gets its documented status, code, detail and exact message where documented, and leaves
+the stored image as it was. Undetermined cases must meet the envelope: a 201 that stored a
+usable image, or a schema-valid 4xx that stored nothing (the client fails any 5xx).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.client import ApiClient
+from conformance.images import CASES, Case, fixture_path, verify
+from conformance.targets import Profile
+
+from .checks import (
+    assert_detail,
+    assert_error,
+    assert_stored,
+    assert_unchanged,
+    describe,
+    ensure_baseline,
+)
+from .outcomes import Outcome, expected_outcome
+
+pytestmark = [pytest.mark.images, pytest.mark.destructive]
+
+def cases_of(group: str) -> list[Any]:
+    return [pytest.param(c, id=c.name, marks=getattr(pytest.mark, c.expectation.evidence))
+            for c in CASES if c.group == group]
+
+
+def assert_refusal_matches(response: httpx.Response, outcome: Outcome, case: Case) -> None:
+    status = response.status_code
+    assert 400 <= status < 500, describe(response)
+    if outcome.statuses:
+        assert status in outcome.statuses, (
+            f"{case.name}: expected {outcome.describe()} ({outcome.reason}), got "
+            f"{describe(response)}")
+    if outcome.code is not None:
+        assert_error(response, status, outcome.code)
+    if outcome.detail is not None:
+        assert_detail(response, outcome.detail)
+
+
+def check_upload(case: Case, client: ApiClient, itwin_id: str, fixture_dir: Path,
+                 profile: Profile) -> None:
+    body = fixture_path(case, fixture_dir).read_bytes()
+    verify(case, body)  # the fixture sits exactly on its boundary, or the run stops here
+    outcome = expected_outcome(case, profile)
+    before = ensure_baseline(client, itwin_id)
+    response = client.upload_image(itwin_id, body, case.content_type)
+    if response.status_code == 201:
+        assert outcome.accepted is not False, (
+            f"{case.name}: expected {outcome.describe()} ({outcome.reason}), got 201")
+        assert_stored(client, itwin_id, response, body)
+        return
+    assert outcome.accepted is not True, (
+        f"{case.name}: expected 201 ({outcome.reason}), got {describe(response)}")
+    assert_refusal_matches(response, outcome, case)
+    assert_unchanged(client, itwin_id, before)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each class below takes the catalogue cases of its group."""
+    if "case" in metafunc.fixturenames and metafunc.cls is not None:
+        metafunc.parametrize("case", cases_of(metafunc.cls.group))
+
+
+class UploadCases:
+    group: str
+
+    def test_upload(self, case: Case, admin: ApiClient, scratch_itwin: str, fixture_dir: Path,
+                    profile: Profile) -> None:
+        check_upload(case, admin, scratch_itwin, fixture_dir, profile)
+
+
+class TestSizes(UploadCases):
+    group = "sizes"
+
+
+class TestRatios(UploadCases):
+    group = "ratios"
+
+
+class TestTypes(UploadCases):
+    group = "types"
+
+
+class TestVariants(UploadCases):
+    group = "variants"
+
+
+class TestCorruption(UploadCases):
+    group = "corruption"
+
+
+class TestFloods(UploadCases):
+    group = "floods"
