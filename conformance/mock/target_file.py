@@ -58,7 +58,9 @@ def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
     tables.append(_table("profile", {
         "max_image_bytes": settings.max_image_bytes,
         "oversize_status": settings.oversize_status,
-        "non_member_status": settings.non_member_status}))
+        "non_member_status": settings.non_member_status,
+        # An Organization Administrator of the owning organization reads without membership.
+        "admin_reads_without_membership": True}))
     if settings.control:
         tables.append(_table("mock", {"control_url": f"{origin}/__mock__"}))
     return "\n\n".join(tables) + "\n"

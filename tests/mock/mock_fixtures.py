@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mock_testkit import Api, api_for
+
+from tests.mock.mock_testkit import Api, api_for
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,7 @@
 """Shared helpers for the mock's tests: a client for a running mock, small images, checks.
 
-The tests run with `--noconftest`, so the fixtures live in `mock_fixtures` (named by each
-module's `pytest_plugins`). Module names carry a `mock_` prefix so they never collide with
-other test folders' modules under pytest's default import mode.
+The tests run with `--noconftest`, so the fixtures live in `mock_fixtures`, which each
+test module names in its `pytest_plugins`.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from typing import Any
 
 import jwt
 import pytest
-from mock_testkit import Api, assert_conforms, assert_error, png
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error, png
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 def minted(api: Api, **body: Any) -> str:
@@ -56,7 +56,7 @@ class TestToken:
                                        b"Bearer Bearer x", "Bearer é".encode("latin-1"),
                                        b"Bearer \xff\xfe.\x80"])
     def test_garbage(self, api: Api, value: bytes) -> None:
-        reply = api.http.get(api.url(api.shared, image=False), headers={"Authorization": value})
+        reply = api.http.get(api.url(api.shared, image=False), headers=[(b"Authorization", value)])
         assert_error(reply, 401, "Unauthorized")
 
     @pytest.mark.parametrize("body", [

@@ -6,15 +6,18 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
-from mock_testkit import Api, assert_conforms, png
 
+from conformance.contract import ErrorSpec
 from conformance.mock import choices
 from conformance.mock.blobs import LARGE
+from conformance.mock.errors import spec_body
+from tests.mock.mock_testkit import Api, assert_conforms, png
 
 MIN_VALIDITY = 3600
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 def image_of(api: Api) -> dict[str, str]:
@@ -29,12 +32,10 @@ def with_query(url: str, **changes: str) -> str:
     return parts._replace(query=urlencode(query)).geturl()
 
 
-def assert_blob_error(reply: object, spec: choices.ErrorSpec) -> None:
-    from conformance.mock.errors import spec_body
-
-    assert reply.status_code == spec.status  # type: ignore[attr-defined]
-    assert reply.json() == spec_body(spec)  # type: ignore[attr-defined]
-    assert_conforms(None, reply)  # type: ignore[arg-type]
+def assert_blob_error(reply: httpx.Response, spec: ErrorSpec) -> None:
+    assert reply.status_code == spec.status
+    assert reply.json() == spec_body(spec)
+    assert_conforms(None, reply)
 
 
 class TestReading:

@@ -6,9 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from mock_testkit import Api, decoded, png
 
-pytest_plugins = ["mock_fixtures"]
+from tests.mock.mock_testkit import Api, decoded, png
+
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 UPLOADS = 20
 

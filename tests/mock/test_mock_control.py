@@ -8,13 +8,13 @@ from typing import Any
 
 import jwt
 import pytest
-from mock_testkit import Api, api_for, assert_conforms, assert_error, png
 
 from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
 from conformance.mock.errors import spec_body
+from tests.mock.mock_testkit import Api, api_for, assert_conforms, assert_error, png
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 @pytest.fixture(scope="module")

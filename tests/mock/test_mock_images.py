@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
-from mock_testkit import Api, assert_conforms, assert_error, decoded, jpeg, png
 from PIL import Image
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error, decoded, jpeg, png
 
 SAS = r"\?sv=[^&]+&sr=b&sig=[^&]+&se=[^&]+&sp=r$"
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 def uploaded(api: Api, body: bytes, content_type: str = "image/png") -> dict[str, str]:
@@ -97,14 +98,14 @@ class TestBlobs:
                                          {"mode": "L"}, {"mode": "CMYK"}])
     def test_jpeg_variants(self, api: Api, options: dict[str, object]) -> None:
         mode = str(options.pop("mode", "RGB"))
-        out = __import__("io").BytesIO()
+        out = io.BytesIO()
         Image.new(mode, (640, 480)).save(out, "JPEG", **options)
         image = uploaded(api, out.getvalue(), "image/jpeg")
         assert decoded(api.http.get(image["smallImageUrl"]).content).size == (400, 300)
 
     def test_interlaced_png(self, api: Api) -> None:
-        out = __import__("io").BytesIO()
-        Image.new("RGB", (640, 480), "green").save(out, "PNG", interlace=1)  # type: ignore[call-arg]
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), "green").save(out, "PNG", interlace=1)
         uploaded(api, out.getvalue())
 
 

@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from mock_testkit import Api, api_for, assert_conforms, padded_png, png
 
-from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID
+from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID, DetailSpec
 from conformance.mock import MockSettings, choices
 from conformance.mock.errors import spec_body
+from tests.mock.mock_testkit import Api, api_for, assert_conforms, padded_png, png
 
 VALID = {"displayName": "Bridge", "class": "Endeavor", "subClass": "Project"}
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 def create(api: Api, body: Any, path: str = "") -> Any:
@@ -24,7 +24,7 @@ def create(api: Api, body: Any, path: str = "") -> Any:
     return api.http.post(api.mock.base_url + path, headers=api.auth(), **kwargs)
 
 
-def assert_invalid(reply: Any, *details: choices.DetailSpec) -> None:
+def assert_invalid(reply: Any, *details: DetailSpec) -> None:
     assert reply.status_code == 422, reply.text
     assert reply.json() == spec_body(choices.CANNOT_CREATE_ITWIN, details)
     assert_conforms(CREATE_ITWIN, reply)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mock_testkit import png
+
+from tests.mock.mock_testkit import png
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024

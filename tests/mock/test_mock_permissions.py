@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mock_testkit import Api, api_for, assert_conforms, assert_error, png
 
 from conformance.contract import DELETE_IMAGE, DELETE_ITWIN, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
 from conformance.mock import MockSettings
+from tests.mock.mock_testkit import Api, api_for, assert_conforms, assert_error, png
 
 ALLOWED = {"org_admin", "member_modify", "member_read"}
 MODIFIERS = {"org_admin", "member_modify"}
 OUTSIDERS = ("non_member", "other_org_admin")
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,9 @@ def api_403() -> Iterator[Api]:
 def with_image(api: Api) -> str:
     """A fresh iTwin of the owning organization, shared like the seeded one, with an image."""
     itwin_id = api.new_itwin("org_admin")
-    itwin = api.mock.state.world.itwin(itwin_id)
-    assert itwin is not None
-    itwin.members.update(api.mock.state.world.itwin(api.shared).members)  # type: ignore[union-attr]
+    itwin, shared = (api.mock.state.world.itwin(i) for i in (itwin_id, api.shared))
+    assert itwin is not None and shared is not None
+    itwin.members.update(shared.members)
     assert api.upload(itwin_id, png()).status_code == 201
     return itwin_id
 

@@ -6,15 +6,15 @@ import socket
 import warnings
 
 import pytest
-from mock_testkit import Api, assert_conforms, png
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.mock import MockSettings, choices, create_app
 from conformance.mock.errors import spec_body
+from tests.mock.mock_testkit import Api, assert_conforms, png
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 class TestBugsStillAnswerTheErrorModel:

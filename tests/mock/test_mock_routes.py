@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from mock_testkit import Api, assert_conforms, assert_error
 
 from conformance.contract import ACCEPT_V1, GET_ITWIN, schema_dir
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 class TestWrongRoute:

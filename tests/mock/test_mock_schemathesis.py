@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from mock_testkit import Api, png
 
-pytest_plugins = ["mock_fixtures"]
+from tests.mock.mock_testkit import Api, png
+
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,response_headers_conformance,unsupported_method,"

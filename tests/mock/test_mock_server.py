@@ -43,7 +43,7 @@ CLIENT_SCRIPT = textwrap.dedent("""
 
 
 def tiny_png() -> bytes:
-    from mock_testkit import png
+    from tests.mock.mock_testkit import png
 
     return png(20, 10)
 
@@ -60,7 +60,8 @@ class TestServeInThread:
             assert target["mock"]["control_url"] == mock.control_url
             assert target["itwins"]["shared"] == mock.state.world.seed.shared_itwin_id
             assert target["profile"] == {"max_image_bytes": 5_242_880, "oversize_status": 413,
-                                         "non_member_status": 404}
+                                         "non_member_status": 404,
+                                         "admin_reads_without_membership": True}
             for persona in PERSONAS:
                 entry = target["personas"][persona]
                 assert entry["token_url"] == f"{mock.origin}/connect/token"
@@ -85,7 +86,13 @@ class TestServeInThread:
         with serve_in_thread(settings) as mock:
             assert tomllib.loads(mock.target_toml())["profile"] == {
                 "max_image_bytes": 5_000_000, "oversize_status": 422,
-                "non_member_status": 403}
+                "non_member_status": 403, "admin_reads_without_membership": True}
+
+    def test_target_loads_with_the_suite_parser(self, tmp_path: Path) -> None:
+        targets = pytest.importorskip("conformance.targets")
+        with serve_in_thread() as mock:
+            target = targets.load_target(mock.write_target(tmp_path / "t.toml"))
+            assert target.base_url == mock.base_url
 
     def test_two_mocks_side_by_side(self) -> None:
         with serve_in_thread() as one, serve_in_thread() as two:

@@ -13,7 +13,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_testkit import (
+from PIL import Image
+
+from conformance.contract import IMAGE_RATIO, IMAGE_TOO_BIG, UPLOAD_IMAGE, DetailSpec
+from conformance.mock import MockSettings, choices
+from tests.mock.mock_testkit import (
     Api,
     api_for,
     assert_conforms,
@@ -23,14 +27,10 @@ from mock_testkit import (
     padded_png,
     png,
 )
-from PIL import Image
-
-from conformance.contract import IMAGE_RATIO, IMAGE_TOO_BIG, UPLOAD_IMAGE
-from conformance.mock import MockSettings, choices
 
 MiB = 1024 * 1024
 
-pytest_plugins = ["mock_fixtures"]
+pytest_plugins = ["tests.mock.mock_fixtures"]
 
 
 def bomb_png(width: int, height: int, rows: int | None = None) -> bytes:
@@ -50,7 +50,7 @@ def noise_png(width: int = 128, height: int = 96) -> bytes:
     return out.getvalue()
 
 
-def invalid(detail: choices.DetailSpec) -> tuple[int, str, choices.DetailSpec]:
+def invalid(detail: DetailSpec) -> tuple[int, str, DetailSpec]:
     return 422, "InvalidiTwinsRequest", detail
 
 
