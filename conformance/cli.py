@@ -28,15 +28,15 @@ _PYTEST_SETTINGS = ["-p", "no:cacheprovider", "--strict-markers", "-o", "timeout
 _PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_FAILURES, 2: EXIT_USAGE, 3: EXIT_USAGE, 4: EXIT_USAGE,
                 5: EXIT_USAGE, UNREACHABLE_RETURNCODE: EXIT_UNREACHABLE}
 
-# Subcommands delegated to the module that owns them: (module, summary).
+# Subcommands delegated to the module that owns them: (module, summary). Each module has
+# add_arguments(parser) and run(args) -> exit code. A module that is missing from this
+# installation makes its subcommand say so and exit 2; it never pretends.
 _DELEGATED = {
     "mock": ("conformance.mock.command", "serve the mock iTwins API on loopback"),
     "images": ("conformance.images.command", "build, check or show the image fixtures"),
-}
-# Subcommands whose issue is not done yet: they say so and exit 2, never pretend.
-_NOT_YET = {
-    "fidelity": ("record one target and compare another (not implemented yet: issue 6)"),
-    "cleanup": ("delete leftover scratch iTwins of crashed runs (not implemented yet: issue 7)"),
+    "fidelity": ("conformance.fidelity.command",
+                 "record one target and compare another, or compare with a baseline"),
+    "cleanup": ("conformance.cleanup", "delete leftover scratch iTwins of crashed runs"),
 }
 
 
@@ -78,8 +78,10 @@ def _add_delegated(sub: argparse._SubParsersAction[argparse.ArgumentParser], nam
     parser = sub.add_parser(name, help=summary, description=summary)
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:  # the owning module is missing from this installation
-        parser.set_defaults(handler=_unavailable(f"{name}: unavailable ({exc})"))
+    except ModuleNotFoundError as exc:  # the owning module is not there (yet)
+        if exc.name != module_name:
+            raise
+        parser.set_defaults(handler=_unavailable(f"{name}: not implemented yet"))
         return
     module.add_arguments(parser)
     parser.set_defaults(handler=lambda args, extra: module.run(args))
@@ -102,9 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     for name, (module_name, summary) in _DELEGATED.items():
         _add_delegated(sub, name, module_name, summary)
-    for name, summary in _NOT_YET.items():
-        not_yet = sub.add_parser(name, help=summary, description=summary)
-        not_yet.set_defaults(handler=_unavailable(f"{name}: {summary}"))
     return parser
 
 

@@ -10,6 +10,7 @@ number of times and counted; a 5xx is a finding and is never retried.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -36,6 +37,8 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_MAX_RETRY_WAIT = 60.0
 BODY_EXCERPT = 400
+# The pseudo-operation of blob downloads, as observers see them.
+DOWNLOAD = "download"
 
 TokenSource = Callable[[], str]
 HeaderValues = Mapping[str, str | None]
@@ -75,6 +78,7 @@ class Exchange:
     path: str
     request_headers: dict[str, str]
     request_size: int
+    request_sha256: str | None
     status: int
     response_headers: dict[str, str]
     response_body: bytes
@@ -102,7 +106,8 @@ def _exchange(op_id: str | None, response: httpx.Response, persona: str | None,
         operation=op_id, method=request.method, path=request.url.path,
         request_headers={k: v for k, v in request.headers.items()
                          if k.lower() in SAFE_REQUEST_HEADERS},
-        request_size=int(request.headers.get("content-length", 0) or 0),
+        request_size=len(request.content),
+        request_sha256=hashlib.sha256(request.content).hexdigest() if request.content else None,
         status=response.status_code,
         response_headers=dict(response.headers.items()),
         response_body=response.content, persona=persona, retries=retries, elapsed=elapsed)
@@ -208,11 +213,21 @@ class ApiClient:
                          content=content, auth=auth)
 
     def download(self, url: str) -> httpx.Response:
-        """GET a blob URL as a browser would: no bearer token, no Accept version."""
+        """GET a blob URL as a browser would: no bearer token, no Accept version.
+
+        Observers see it as operation "download"; it is not an API operation, so the
+        contract does not apply (tests assert what they expect of a blob).
+        """
+        started = time.perf_counter()
         try:
-            return self._http.get(url)
+            response = self._http.get(url)
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"download failed: {type(exc).__name__}") from None
+        exchange = _exchange(DOWNLOAD, response, self.persona, 0,
+                             time.perf_counter() - started)
+        for observer in self.observers:
+            observer(exchange)
+        return response
 
     # The one place every response passes ---------------------------------------------
 

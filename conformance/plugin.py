@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .client import ApiClient, RateLimited, TargetUnreachable
+from .client import ApiClient, Exchange, RateLimited, TargetUnreachable
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
 from .targets import Profile, Target, TargetError, load_target
@@ -214,6 +214,32 @@ def run_id(pytestconfig: pytest.Config) -> str:
     return pytestconfig.stash[_run_id]
 
 
+ExchangeListener = Callable[[str, Exchange], None]
+_clients = pytest.StashKey[list[ApiClient]]()
+_listeners = pytest.StashKey[list[ExchangeListener]]()
+_current_test = pytest.StashKey[str]()
+
+
+def add_exchange_listener(config: pytest.Config, listener: ExchangeListener) -> None:
+    """Call `listener(test node id, exchange)` for every request any persona's client makes.
+
+    This is how recording (fidelity) and reports see the traffic without touching tests.
+    """
+    config.stash.setdefault(_listeners, []).append(listener)
+
+
+def _forward_to_listeners(config: pytest.Config) -> Callable[[Exchange], None]:
+    def observe(exchange: Exchange) -> None:
+        nodeid = config.stash.get(_current_test, "")
+        for listener in config.stash.get(_listeners, []):
+            listener(nodeid, exchange)
+    return observe
+
+
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    item.config.stash[_current_test] = item.nodeid
+
+
 @pytest.fixture(scope="session")
 def client_factory(target: Target, pytestconfig: pytest.Config) -> Iterator[
         Callable[[str | None], ApiClient]]:
@@ -231,7 +257,8 @@ def client_factory(target: Target, pytestconfig: pytest.Config) -> Iterator[
             made[name] = ApiClient(
                 target.base_url, token, persona=name,
                 timeout=pytestconfig.getoption("--request-timeout"),
-                max_retries=pytestconfig.getoption("--max-retries"))
+                max_retries=pytestconfig.getoption("--max-retries"),
+                observers=[_forward_to_listeners(pytestconfig)])
             pytestconfig.stash.setdefault(_clients, []).append(made[name])
         return made[name]
 
@@ -284,7 +311,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                     returncode=UNREACHABLE_RETURNCODE)
 
 
-_clients = pytest.StashKey[list[ApiClient]]()
 
 
 def _retries(config: pytest.Config) -> int:
