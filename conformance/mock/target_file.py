@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from conformance.contract import REQUIRED_SCOPE
@@ -50,8 +51,10 @@ def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
             "client_id": user.client_id, "client_secret": user.client_secret,
             "token_url": origin + TOKEN_PATH, "scope": REQUIRED_SCOPE}))
     holder = users["org_admin"]
-    tables.append(_table("personas.expired", {
-        "token": state.tokens.mint(holder, issuer=origin, expires_in=-3600)}))
+    issued_2h_ago = {"iat": int(time.time()) - 7200}
+    tables.append(_table("personas.expired", {  # issued two hours ago, expired one hour ago
+        "token": state.tokens.mint(holder, issuer=origin, expires_in=-3600,
+                                   not_before_in=-7200, claims=issued_2h_ago)}))
     tables.append(_table("personas.no_scope", {
         "token": state.tokens.mint(holder, issuer=origin, expires_in=NO_SCOPE_TTL,
                                    scope=None)}))
