@@ -74,7 +74,8 @@ def _check_empty(response: httpx.Response) -> list[Violation]:
 
 
 def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+    value: str = response.headers.get("content-type", "")
+    return value.split(";")[0].strip().lower()
 
 
 def _is_json_media(media: str, is_error: bool) -> bool:
@@ -112,11 +113,13 @@ def validate_body(schema_ref: str, body: Any) -> list[Violation]:
 
 
 def _error_path(error: ValidationError) -> str:
+    """The JSON path of the failing value; for a missing property, the property's path."""
+    path = str(error.json_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         if missing:
-            return f"{error.json_path}.{missing[0]}"
-    return error.json_path
+            return f"{path}.{missing[0]}"
+    return path
 
 
 def _validator(schema_ref: str) -> Draft202012Validator:

@@ -88,6 +88,7 @@ class TestSettingsBreaks:
                     and max(c.width, c.height) <= 6 * min(c.width, c.height)}
         assert expected, "the catalogue has ratio cases between 5:1 and 6:1"
         assert failed == expected
+        assert upload_test("ratio-1000x200") in passed  # the exact 5:1 edge still passes
 
     def test_size_limit_one_byte_lower(self, start_mock: Any, tmp_path: Path) -> None:
         failed, _ = run_suite(start_mock(max_image_bytes=FAITHFUL_MAX_BYTES - 1), tmp_path,
