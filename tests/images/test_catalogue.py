@@ -1,0 +1,162 @@
+"""The catalogue: complete, well-formed, and expecting what the contract says."""
+
+import re
+
+import pytest
+
+from conformance.images import CASES, Case, build_bytes, case
+from conformance.images.catalogue import MB, MIB
+from conformance.images.model import EVIDENCE, GROUPS, Expectation
+
+REQUIRED = [
+    *(f"size-{kind}-{size}" for kind in ("png", "jpeg")
+      for size in (4_999_999, 5_000_000, 5_000_001, 5_242_879, 5_242_880, 5_242_881, 6 * MIB,
+                   50 * MB)),
+    "size-png-tiny", "size-jpeg-tiny", "size-empty-as-png",
+    "ratio-1000x200", "ratio-200x1000", "ratio-1001x200", "ratio-501x100", "ratio-100x501",
+    "ratio-549x100", "ratio-599x100", "ratio-2x11", "ratio-11x2", "ratio-1x5", "ratio-1x6",
+    "ratio-1x1", "ratio-600x100",
+    *(f"type-{kind}{suffix}" for kind in ("gif", "webp", "bmp", "tiff", "heic", "svg", "text",
+                                         "random") for suffix in ("", "-as-png", "-as-jpeg")),
+    "type-png-as-jpeg", "type-jpeg-as-png", "type-png-no-content-type",
+    "type-png-as-octet-stream",
+    "variant-png-palette-transparency", "variant-png-grey", "variant-png-grey-alpha",
+    "variant-png-1bit", "variant-png-rgba", "variant-png-grey-16bit", "variant-png-interlaced",
+    "variant-png-animated", "variant-jpeg-grey", "variant-jpeg-cmyk", "variant-jpeg-progressive",
+    "variant-jpeg-exif-orientation-6", "variant-jpeg-mpo",
+    "corrupt-png-truncated", "corrupt-jpeg-truncated", "corrupt-png-cut-in-ihdr",
+    "corrupt-png-bad-crc-idat", "corrupt-png-no-iend",
+    "flood-png-50000x50000", "flood-png-65535x65535", "flood-png-20000x4000",
+]
+
+
+def name_of(entry: Case) -> str:
+    return entry.name
+
+
+def cases_in(group: str) -> list[Case]:
+    return [entry for entry in CASES if entry.group == group]
+
+
+def ratio_of(entry: Case) -> float:
+    assert entry.width and entry.height
+    return max(entry.width, entry.height) / min(entry.width, entry.height)
+
+
+class TestShape:
+    def test_names_are_unique_filename_safe_slugs(self):
+        names = [entry.name for entry in CASES]
+        assert len(names) == len(set(names))
+        assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) for name in names)
+
+    def test_filenames_are_unique_and_carry_an_extension(self):
+        filenames = [entry.filename for entry in CASES]
+        assert len(filenames) == len(set(filenames))
+        assert all(re.fullmatch(r"[a-z0-9-]+\.[a-z]{3,4}", name) for name in filenames)
+
+    def test_every_group_has_cases(self):
+        assert {entry.group for entry in CASES} == set(GROUPS)
+
+    def test_case_lookup(self):
+        assert case("ratio-1x1").width == 1
+        with pytest.raises(KeyError, match="no image case named 'nope'"):
+            case("nope")
+
+    @pytest.mark.parametrize("name", REQUIRED)
+    def test_required_case_exists(self, name):
+        assert case(name).name == name
+
+    def test_cases_are_immutable(self):
+        with pytest.raises(AttributeError):
+            CASES[0].name = "x"  # type: ignore[misc]
+        with pytest.raises(TypeError):
+            CASES[0].params["width"] = 1  # type: ignore[index]
+
+
+class TestExpectationModel:
+    def test_evidence_is_one_of_three(self):
+        assert {entry.expectation.evidence for entry in CASES} <= set(EVIDENCE)
+        with pytest.raises(ValueError, match="evidence"):
+            Expectation(accepted=True, evidence="guessed", reason="x")
+
+    def test_only_rejections_name_statuses(self):
+        with pytest.raises(ValueError, match="only a rejection"):
+            Expectation(accepted=None, statuses=(422,), evidence="undetermined", reason="x")
+
+    def test_reasons_are_one_line(self):
+        assert all(entry.expectation.reason and "\n" not in entry.expectation.reason
+                   for entry in CASES)
+
+    def test_undetermined_is_never_a_precise_answer(self):
+        for entry in CASES:
+            expectation = entry.expectation
+            if expectation.evidence == "undetermined":
+                assert expectation.code is None and expectation.statuses == (), entry.name
+
+
+class TestSizeExpectations:
+    @pytest.mark.parametrize("entry", [c for c in cases_in("sizes") if c.size], ids=name_of)
+    def test_follow_the_two_readings_of_5_mb(self, entry):
+        expectation = entry.expectation
+        if entry.size <= 5 * MB:
+            assert (expectation.accepted, expectation.evidence) == (True, "documented")
+        elif entry.size <= 5 * MIB:
+            assert (expectation.accepted, expectation.evidence) == (None, "undetermined")
+        elif entry.size == 6 * MIB:
+            assert expectation.statuses == (413,) and expectation.code == "RequestTooLarge"
+            assert expectation.evidence == "observed"
+        else:
+            assert expectation.accepted is False and expectation.statuses == (413, 422)
+            assert expectation.evidence == "documented"
+
+    def test_empty_body_is_any_4xx(self):
+        expectation = case("size-empty-as-png").expectation
+        assert (expectation.accepted, expectation.statuses) == (False, ())
+
+    def test_tiny_images_are_accepted(self):
+        assert case("size-png-tiny").expectation.accepted is True
+        assert case("size-jpeg-tiny").expectation.accepted is True
+
+
+class TestRatioExpectations:
+    @pytest.mark.parametrize("entry", cases_in("ratios"), ids=name_of)
+    def test_accepted_exactly_when_within_5_to_1(self, entry):
+        expectation = entry.expectation
+        assert expectation.evidence == "documented"
+        if ratio_of(entry) <= 5:
+            assert expectation.accepted is True
+        else:
+            assert expectation.accepted is False
+            assert (expectation.statuses, expectation.code, expectation.detail_code,
+                    expectation.detail_target) == ((422,), "InvalidiTwinsRequest",
+                                                   "InvalidValue", "image")
+
+    def test_ratio_cases_are_small_files(self):
+        assert all(len(build_bytes(entry)) < 10_000 for entry in cases_in("ratios"))
+
+
+class TestOtherExpectations:
+    @pytest.mark.parametrize("entry", cases_in("types"), ids=name_of)
+    def test_types_are_undetermined(self, entry):
+        expectation = entry.expectation
+        assert expectation.evidence == "undetermined"
+        if entry.format in ("PNG", "JPEG"):
+            assert expectation.accepted is None
+        else:
+            assert expectation.accepted is False and expectation.statuses == ()
+
+    @pytest.mark.parametrize("entry", cases_in("variants"), ids=name_of)
+    def test_valid_variants_are_accepted(self, entry):
+        undetermined = {"variant-png-animated", "variant-jpeg-mpo"}
+        assert entry.expectation.accepted is (None if entry.name in undetermined else True)
+
+    @pytest.mark.parametrize("entry", cases_in("corruption") + cases_in("floods"), ids=name_of)
+    def test_corruption_and_floods_may_go_either_way(self, entry):
+        assert entry.expectation.accepted is None
+        assert entry.expectation.evidence == "undetermined"
+
+    def test_declared_content_types(self):
+        assert case("type-png-no-content-type").content_type is None
+        assert case("type-gif-as-png").content_type == "image/png"
+        assert case("type-gif").content_type == "image/gif"
+        assert case("type-png-as-octet-stream").content_type == "application/octet-stream"

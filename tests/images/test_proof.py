@@ -1,0 +1,64 @@
+"""Self-proof: verify() refuses a fixture that is not what its case says."""
+
+import dataclasses
+import time
+
+import pytest
+from PIL import ImageFile
+
+from conformance.images import FixtureMismatch, build_bytes, case, png, read_properties, verify
+
+
+class TestVerify:
+    def test_wrong_boundary_is_refused_by_name(self):
+        one_over = build_bytes(case("size-png-5000001"))
+        expected = r"size-png-5000000: bytes is 5000001, declared 5000000"
+        with pytest.raises(FixtureMismatch, match=expected):
+            verify(case("size-png-5000000"), one_over)
+
+    def test_wrong_dimensions_are_refused(self):
+        with pytest.raises(FixtureMismatch, match=r"ratio-1001x200: width is 1000, declared 1001"):
+            verify(case("ratio-1001x200"), build_bytes(case("ratio-1000x200")))
+
+    def test_wrong_format_is_refused(self):
+        with pytest.raises(FixtureMismatch, match=r"format is 'JPEG', declared 'PNG'"):
+            verify(case("type-png-as-jpeg"), build_bytes(case("type-jpeg-as-png")))
+
+    def test_a_fixture_that_stopped_decoding_is_refused(self):
+        good = build_bytes(case("variant-png-grey"))
+        spans = {kind: (start, end) for kind, start, end in png.chunk_spans(good)}
+        cut = good[:sum(spans[b"IDAT"]) // 2]
+        with pytest.raises(FixtureMismatch, match="decodes is False, declared True"):
+            verify(case("variant-png-grey"), cut)
+
+    def test_every_mismatch_is_listed(self):
+        declared = dataclasses.replace(case("ratio-1x1"), width=2, height=3)
+        expected = "width is 1, declared 2; height is 1, declared 3"
+        with pytest.raises(FixtureMismatch, match=expected):
+            verify(declared, build_bytes(case("ratio-1x1")))
+
+    def test_is_an_assertion_error(self):
+        assert issubclass(FixtureMismatch, AssertionError)
+
+
+class TestBombs:
+    @pytest.mark.parametrize("name", ["flood-png-65535x65535", "flood-png-50000x50000"])
+    def test_verify_is_cheap_and_never_loads_pixels(self, name, monkeypatch):
+        data = build_bytes(case(name))
+
+        def refuse(*_):
+            raise AssertionError("a bomb was decoded")
+
+        monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+        started = time.perf_counter()
+        verify(case(name), data)
+        assert time.perf_counter() - started < 0.5
+
+    def test_header_of_a_bomb_is_read_despite_pillows_guard(self):
+        properties = read_properties(build_bytes(case("flood-png-65535x65535")))
+        assert (properties.format, properties.width, properties.height) == ("PNG", 65535, 65535)
+        assert properties.decodes is None  # not attempted
+
+    def test_unidentifiable_bytes_have_no_properties(self):
+        properties = read_properties(b"not an image")
+        assert (properties.format, properties.width, properties.decodes) == (None, None, False)
