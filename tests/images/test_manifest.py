@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -150,12 +149,10 @@ class TestEnsure:
         assert not list(directory.glob(".*.tmp"))
         assert check_fixtures(directory, cases=SAMPLE) == []
 
-    def test_warm_check_is_fast_and_builds_nothing(self, built_dir):
+    def test_warm_check_builds_nothing(self, built_dir):
         before = {p.name: p.stat().st_mtime_ns for p in built_dir.iterdir()
                   if not p.name.startswith(".")}
-        started = time.perf_counter()
-        ensure_fixtures(built_dir)
-        assert time.perf_counter() - started < 2  # ~0.15 s on an idle 2-core machine
+        ensure_fixtures(built_dir)  # its speed is measured in benchmarks/, not asserted here
         after = {p.name: p.stat().st_mtime_ns for p in built_dir.iterdir()
                  if not p.name.startswith(".")}
         assert {name: after[name] for name in before} == before

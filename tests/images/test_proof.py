@@ -1,7 +1,6 @@
 """Self-proof: verify() refuses a fixture that is not what its case says."""
 
 import dataclasses
-import time
 
 import pytest
 from PIL import ImageFile
@@ -50,9 +49,7 @@ class TestBombs:
             raise AssertionError("a bomb was decoded")
 
         monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
-        started = time.perf_counter()
-        verify(case(name), data)
-        assert time.perf_counter() - started < 0.5
+        verify(case(name), data)  # cheap because nothing is decoded (speed: benchmarks/)
 
     def test_header_of_a_bomb_is_read_despite_pillows_guard(self):
         properties = read_properties(build_bytes(case("flood-png-65535x65535")))
