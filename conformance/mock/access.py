@@ -21,7 +21,7 @@ from .state import MockState
 from .world import READ, ITwin, User
 
 _VENDOR_PREFIX = "application/vnd.bentley."
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def state_of(request: Request) -> MockState:
@@ -48,7 +48,7 @@ def caller(request: Request) -> User:
 
 def normalize_id(raw: str) -> str | None:
     """The canonical (lower-case, hyphenated) GUID, or None for anything else."""
-    return str(uuid.UUID(raw)) if _GUID.match(raw) else None
+    return str(uuid.UUID(raw)) if _GUID.fullmatch(raw) else None
 
 
 def itwin_for(request: Request, user: User, action: str) -> ITwin:

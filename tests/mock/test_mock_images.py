@@ -154,7 +154,8 @@ class TestNoImage:
         assert_error(api.get_image(itwin_id), 404, "ImageNotFound")
 
     @pytest.mark.parametrize("itwin_id", ["00000000-0000-0000-0000-000000000000",
-                                          "not-a-guid", "123", "%20",
+                                          "not-a-guid", "123", "%20", "%0A",
+                                          "00000000-0000-0000-0000-000000000000%0A",
                                           "{00000000-0000-0000-0000-000000000000}"])
     def test_unknown_or_malformed_itwin(self, api: Api, itwin_id: str) -> None:
         assert_error(api.get_image(itwin_id), 404, "iTwinNotFound", operation_id=GET_IMAGE)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 import warnings
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -65,6 +68,29 @@ class TestOddRequests:
         reply = api.upload(api.shared, png(), content_type)
         assert reply.status_code in (201, 422)
         assert_conforms("upload-itwin-image", reply)
+
+
+HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=255,
+                                    exclude_characters="\x7f"), max_size=60).map(str.strip)
+
+
+class TestFuzzedRequests:
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(base=st.sampled_from(["/itwins/", "/blobs/context-images/", "/__mock__/", "/"]),
+           segment=st.text(max_size=40), tail=st.sampled_from(["", "/image", "/image/x", "/"]),
+           method=st.sampled_from(["GET", "PUT", "DELETE", "POST", "PATCH", "HEAD"]),
+           accept=HEADER_TEXT, content_type=HEADER_TEXT, body=st.binary(max_size=200))
+    def test_never_a_5xx(self, api: Api, base: str, segment: str, tail: str, method: str,
+                         accept: str, content_type: str, body: bytes) -> None:
+        path = base + quote(segment, safe="") + tail
+        headers = [(b"Authorization", f"Bearer {api.token('org_admin')}".encode()),
+                   (b"Accept", accept.encode("latin-1")),
+                   (b"Content-Type", content_type.encode("latin-1"))]
+        reply = api.http.request(method, api.mock.origin + path, headers=headers, content=body)
+        assert reply.status_code < 500, reply.text
+        if method != "HEAD" and reply.status_code >= 400:
+            assert_conforms(None, reply)
 
 
 class TestSettings:
