@@ -12,12 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .plugin import UNREACHABLE_RETURNCODE
-
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
+from .exitcodes import FAILURES as EXIT_FAILURES
+from .exitcodes import OK as EXIT_OK
+from .exitcodes import PYTEST_UNREACHABLE
+from .exitcodes import UNREACHABLE as EXIT_UNREACHABLE
+from .exitcodes import USAGE as EXIT_USAGE
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 # Same settings as the repository's pyproject, for runs of an installed package.
@@ -26,7 +25,7 @@ _PYTEST_SETTINGS = ["-p", "no:cacheprovider", "--strict-markers", "-o", "timeout
 
 # pytest's own exit codes (and the plugin's code for an unreachable target), mapped to ours.
 _PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_FAILURES, 2: EXIT_USAGE, 3: EXIT_USAGE, 4: EXIT_USAGE,
-                5: EXIT_USAGE, UNREACHABLE_RETURNCODE: EXIT_UNREACHABLE}
+                5: EXIT_USAGE, PYTEST_UNREACHABLE: EXIT_UNREACHABLE}
 
 # Subcommands delegated to the module that owns them: (module, summary). Each module has
 # add_arguments(parser) and run(args) -> exit code. A module that is missing from this
@@ -53,16 +52,8 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
-    import pytest
+    import pytest  # the plugin checks the target file and reports a bad one as usage error
 
-    from .targets import TargetError, load_target
-
-    if args.target:
-        try:
-            load_target(args.target)
-        except TargetError as exc:
-            print(f"itwin-conformance: {exc}", file=sys.stderr)
-            return EXIT_USAGE
     pytest_args = [str(SUITE_DIR), "-p", "conformance.plugin", "--rootdir", str(SUITE_DIR),
                    *_PYTEST_SETTINGS]
     if args.target:

@@ -69,6 +69,11 @@ class TargetUnreachable(Exception):
     """The target could not be reached at all (connection refused, DNS, TLS)."""
 
 
+class RequestNotSendable(Exception):
+    """httpx refused to send the request (e.g. a header HTTP cannot carry): a bug in the
+    test or its generated data, not a sign that the target is unreachable."""
+
+
 @dataclass
 class Exchange:
     """One request and its response, without secrets (no Authorization, no body bytes)."""
@@ -258,6 +263,8 @@ class ApiClient:
         self.stats.requests += 1
         try:
             return self._http.send(request)
+        except httpx.LocalProtocolError as exc:
+            raise RequestNotSendable(f"{method} {path}: {exc}") from None
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"{method} {self.base_url}{path}: "
                                     f"{type(exc).__name__}: {exc}") from None

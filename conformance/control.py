@@ -22,6 +22,7 @@ class MockControl:
 
     def __post_init__(self) -> None:
         self._http = httpx.Client(base_url=self.control_url.rstrip("/"), timeout=self.timeout)
+        self._injected: list[str] = []
 
     def close(self) -> None:
         self._http.close()
@@ -42,11 +43,20 @@ class MockControl:
 
     def inject_fault(self, *, status: int | None = None, count: int = 1, retry_after: int = 1,
                      latency_ms: int = 0, method: str | None = None,
-                     path_prefix: str | None = None) -> None:
+                     path_prefix: str | None = None) -> str:
         """The next `count` API requests matching method and path prefix get this fault."""
-        self._post("/faults", {"status": status, "count": count, "retry_after": retry_after,
-                               "latency_ms": latency_ms, "method": method,
-                               "path_prefix": path_prefix})
+        reply = self._post("/faults", {"status": status, "count": count,
+                                       "retry_after": retry_after, "latency_ms": latency_ms,
+                                       "method": method, "path_prefix": path_prefix})
+        fault_id = str(reply.json()["id"])
+        self._injected.append(fault_id)
+        return fault_id
 
-    def clear_faults(self) -> None:
-        self._http.delete("/faults")
+    def remove_injected_faults(self) -> None:
+        """Remove the faults this client injected, and only those: other xdist workers share
+        the mock and may have faults of their own pending."""
+        while self._injected:
+            fault_id = self._injected.pop()
+            response = self._http.delete(f"/faults/{fault_id}")
+            if response.status_code not in (204, 404):  # 404: already used up
+                raise ControlError(f"DELETE /faults/{fault_id} -> {response.status_code}")

@@ -24,6 +24,7 @@ import pytest
 from .client import ApiClient, Exchange, RateLimited, TargetUnreachable
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
+from .exitcodes import PYTEST_UNREACHABLE
 from .targets import Profile, Target, TargetError, load_target
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -45,8 +46,6 @@ EVIDENCE_HELP = {
     "undetermined": "asserts only the envelope any sane answer meets; exact answer from profile",
 }
 SCRATCH_PREFIX = "itwin-conformance"
-# pytest.exit code for an unreachable target; the command maps it to its exit code 3.
-UNREACHABLE_RETURNCODE = 13
 _TARGET_KEY = "conformance_target"
 _RUN_ID_KEY = "conformance_run_id"
 
@@ -73,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[_run_id] = uuid.uuid4().hex[:8]
     config.stash[_target_path] = config.getoption("--target")
+    if config.stash[_target_path]:
+        get_target(config)  # a bad target file is a usage error before anything runs
 
 
 _target_path = pytest.StashKey[str | None]()
@@ -308,7 +309,7 @@ def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
     if call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
         pytest.exit(f"target unreachable: {call.excinfo.value}",
-                    returncode=UNREACHABLE_RETURNCODE)
+                    returncode=PYTEST_UNREACHABLE)
 
 
 

@@ -8,13 +8,9 @@ scratch iTwin, so requests of tests running in parallel never meet it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,30 +30,13 @@ INJECTED_429S = 2
 CLOCK_SLACK = 0.01
 
 
-@contextlib.contextmanager
-def _fault_lock(control_url: str) -> Iterator[None]:
-    key = hashlib.sha256(control_url.encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"itwin-conformance-faults-{key}.lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 @pytest.fixture
-def faults(mock_control: MockControl, target: Target) -> Iterator[MockControl]:
-    """The control API for one test, which leaves no fault behind.
-
-    `clear_faults` removes every pending fault in the mock, so fault tests take turns across
-    xdist workers (a file lock) and clear before handing over.
-    """
-    assert target.control_url is not None
-    with _fault_lock(target.control_url):
-        try:
-            yield mock_control
-        finally:
-            mock_control.clear_faults()
+def faults(mock_control: MockControl) -> Iterator[MockControl]:
+    """The control API for one test, which leaves none of its faults behind."""
+    try:
+        yield mock_control
+    finally:
+        mock_control.remove_injected_faults()
 
 
 @pytest.fixture

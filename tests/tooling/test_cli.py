@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import EXIT_USAGE, main
+from conformance.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
 
 SUBCOMMANDS = ("run", "mock", "images", "fidelity", "cleanup")
 
@@ -43,7 +43,27 @@ class TestConfigurationErrors:
         assert "Traceback" not in result.stderr
 
     def test_missing_target_file_exits_2(self, tmp_path: Path) -> None:
-        assert main(["run", "--target", str(tmp_path / "none.toml")]) == EXIT_USAGE
+        result = cli("run", "--target", str(tmp_path / "none.toml"))
+        assert result.returncode == EXIT_USAGE
+        assert "does not exist" in result.stderr
+
+    def test_production_host_needs_allow_production(self, tmp_path: Path) -> None:
+        target = tmp_path / "t.toml"
+        target.write_text('base_url = "https://api.bentley.com/itwins"\n')
+        result = cli("run", "--target", str(target))
+        assert result.returncode == EXIT_USAGE
+        assert "--allow-production" in result.stderr
+
+
+class TestUnreachableTarget:
+    def test_exits_3(self, tmp_path: Path) -> None:
+        target = tmp_path / "t.toml"
+        # Port 9 (discard) on loopback: nothing listens there on these machines.
+        target.write_text('base_url = "http://127.0.0.1:9/itwins"\ndestructive = true\n'
+                          '[personas.org_admin]\ntoken = "t"\n')
+        result = cli("run", "--target", str(target), "-k", "TestUnknownITwin")
+        assert result.returncode == EXIT_UNREACHABLE, result.stdout[-2000:]
+        assert "target unreachable" in result.stdout + result.stderr
 
 
 class TestNotYetImplemented:
