@@ -28,13 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a non-loopback --host (the control API is open to all)")
     parser.add_argument("--public-url", help="origin clients use, if not http://HOST:PORT")
     defaults = MockSettings()
-    parser.add_argument("--max-image-bytes", type=int, default=defaults.max_image_bytes)
-    parser.add_argument("--max-ratio", type=int, default=defaults.max_ratio)
-    parser.add_argument("--max-pixels", type=int, default=defaults.max_pixels)
+    parser.add_argument("--max-image-bytes", type=int, default=defaults.max_image_bytes,
+                        metavar="N", help="largest accepted upload (default: %(default)s)")
+    parser.add_argument("--max-ratio", type=int, default=defaults.max_ratio, metavar="N",
+                        help="longest side at most N times the shortest (default: %(default)s)")
+    parser.add_argument("--max-pixels", type=int, default=defaults.max_pixels, metavar="N",
+                        help="pixel cap, checked before decoding (default: %(default)s)")
     parser.add_argument("--oversize-status", type=int, choices=OVERSIZE_STATUSES,
-                        default=defaults.oversize_status)
+                        default=defaults.oversize_status,
+                        help="status of an oversize upload (default: %(default)s)")
     parser.add_argument("--non-member-status", type=int, choices=NON_MEMBER_STATUSES,
-                        default=defaults.non_member_status)
+                        default=defaults.non_member_status,
+                        help="what a non-member gets (default: %(default)s)")
 
 
 def is_loopback(host: str) -> bool:

@@ -99,7 +99,9 @@ class RunningMock:
                 self.stop()
                 raise RuntimeError(f"the mock did not start on {self.origin}")
             time.sleep(0.01)
-        httpx.get(f"{self.origin}/openapi.json", timeout=timeout).raise_for_status()
+        # trust_env=False: a proxy from the environment must not carry a loopback probe.
+        httpx.get(f"{self.origin}/openapi.json", timeout=timeout, trust_env=False
+                  ).raise_for_status()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
