@@ -28,6 +28,16 @@ class ErrorSpec:
     def render(self, **params: str) -> str:
         return self.message.format(**params)
 
+    def body(self, details: tuple[DetailSpec, ...] = (), target: str | None = None,
+             **params: str) -> dict[str, Any]:
+        """This error as a body of the error model, ready for JSON."""
+        error: dict[str, Any] = {"code": self.code, "message": self.render(**params)}
+        if target is not None:
+            error["target"] = target
+        if details:
+            error["details"] = [detail.body() for detail in details]
+        return {"error": error}
+
     def matches(self, message: str) -> bool:
         """Whether `message` is this error's message, with any `{placeholder}` filled."""
         parts = re.split(r"\{\w+\}", self.message)
@@ -104,9 +114,4 @@ SIZE_ALWAYS_REJECTED_ABOVE = 5 * 1024 * 1024
 def error_body(code: str, *, details: tuple[DetailSpec, ...] = (), target: str | None = None,
                **params: str) -> dict[str, Any]:
     """The documented body for error `code`, as a dict ready for JSON."""
-    error: dict[str, Any] = {"code": code, "message": ERRORS[code].render(**params)}
-    if target is not None:
-        error["target"] = target
-    if details:
-        error["details"] = [detail.body() for detail in details]
-    return {"error": error}
+    return ERRORS[code].body(details, target, **params)

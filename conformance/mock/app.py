@@ -18,7 +18,7 @@ from conformance.contract import UNDETERMINED, ErrorSpec, schema_dir
 from conformance.contract.schemas import SCHEMA_FILES
 
 from . import blobs, choices, control, identity, images, itwins, uploads
-from .errors import ApiError, documented, mock_error, spec_body
+from .errors import ApiError, documented, mock_error
 from .faults import FaultMiddleware
 from .routing import resource
 from .settings import MockSettings
@@ -74,7 +74,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return mock_error(choices.METHOD_NOT_ALLOWED, headers=exc.headers,
                           method=request.method).response()
     spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), UNDETERMINED)
-    return JSONResponse(spec_body(spec), status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(spec.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:

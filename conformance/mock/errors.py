@@ -15,15 +15,6 @@ from starlette.responses import JSONResponse
 from conformance.contract import ERRORS, DetailSpec, ErrorSpec, error_body
 
 
-def spec_body(spec: ErrorSpec, details: tuple[DetailSpec, ...] = (), **params: str
-              ) -> dict[str, Any]:
-    """The error model for one of the mock's own specs (see `choices`)."""
-    error: dict[str, Any] = {"code": spec.code, "message": spec.render(**params)}
-    if details:
-        error["details"] = [detail.body() for detail in details]
-    return {"error": error}
-
-
 class ApiError(Exception):
     """A refusal: its status, the error body, and any headers (Retry-After, Allow)."""
 
@@ -47,4 +38,4 @@ def documented(code: str, *details: DetailSpec, headers: Mapping[str, str] | Non
 def mock_error(spec: ErrorSpec, *details: DetailSpec,
                headers: Mapping[str, str] | None = None, **params: str) -> ApiError:
     """One of the mock's own errors (`choices`)."""
-    return ApiError(spec.status, spec_body(spec, details, **params), headers)
+    return ApiError(spec.status, spec.body(details, **params), headers)

@@ -12,7 +12,6 @@ import pytest
 from conformance.contract import ErrorSpec
 from conformance.mock import choices
 from conformance.mock.blobs import LARGE
-from conformance.mock.errors import spec_body
 from tests.mock.mock_testkit import Api, assert_conforms, png
 
 MIN_VALIDITY = 3600
@@ -34,7 +33,7 @@ def with_query(url: str, **changes: str) -> str:
 
 def assert_blob_error(reply: httpx.Response, spec: ErrorSpec) -> None:
     assert reply.status_code == spec.status
-    assert reply.json() == spec_body(spec)
+    assert reply.json() == spec.body()
     assert_conforms(None, reply)
 
 

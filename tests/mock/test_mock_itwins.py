@@ -11,7 +11,6 @@ import pytest
 
 from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID, DetailSpec
 from conformance.mock import MockSettings, choices
-from conformance.mock.errors import spec_body
 from tests.mock.mock_testkit import Api, api_for, assert_conforms, padded_png, png
 
 VALID = {"displayName": "Bridge", "class": "Endeavor", "subClass": "Project"}
@@ -26,7 +25,7 @@ def create(api: Api, body: Any, path: str = "") -> Any:
 
 def assert_invalid(reply: Any, *details: DetailSpec) -> None:
     assert reply.status_code == 422, reply.text
-    assert reply.json() == spec_body(choices.CANNOT_CREATE_ITWIN, details)
+    assert reply.json() == choices.CANNOT_CREATE_ITWIN.body(details)
     assert_conforms(CREATE_ITWIN, reply)
 
 
@@ -53,7 +52,7 @@ class TestCreate:
         assert first.status_code == 201
         reply = create(api, VALID | {"number": "unique-1"})
         assert reply.status_code == 409
-        assert reply.json() == spec_body(choices.ITWIN_EXISTS)
+        assert reply.json() == choices.ITWIN_EXISTS.body()
         assert_conforms(CREATE_ITWIN, reply)
 
     @pytest.mark.parametrize("missing", ["displayName", "class", "subClass"])
@@ -103,7 +102,7 @@ class TestBoundedStore:
     def test_itwin_cap(self, tiny: Api) -> None:
         created = [create(tiny, VALID) for _ in range(3)]
         assert [reply.status_code for reply in created] == [201, 201, 409]
-        assert created[2].json() == spec_body(choices.CAPACITY_EXCEEDED, what="at most 3 iTwins")
+        assert created[2].json() == choices.CAPACITY_EXCEEDED.body(what="at most 3 iTwins")
         assert_conforms(CREATE_ITWIN, created[2])
 
     def test_byte_cap_and_replacement_frees_bytes(self, tiny: Api) -> None:
