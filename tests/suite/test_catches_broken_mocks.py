@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from conformance.contract import ERRORS
 from conformance.images import CASES
 from conformance.mock import MockSettings, serve_in_thread
+from conformance.mock import auth as mock_auth
 from conformance.mock import errors as mock_errors
 from conformance.mock import uploads as mock_uploads
 from conformance.mock.world import ITwin
@@ -142,3 +144,28 @@ class TestPatchedBreaks:
         # Both tests that read ImageNotFound fail; the one that reads the iTwin does not.
         assert failed == {"test_delete_then_get_is_404", "test_delete_is_not_idempotent"}
         assert ERRORS["ImageNotFound"].code == "ImageNotFound"  # the shared data is untouched
+
+
+AUTH_OPERATIONS = ("delete-image", "get-image", "get-itwin", "upload")
+
+
+class TestAuthBreaks:
+    def test_expiry_not_checked(self, start_mock: Any, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+        def lax(issuer_self: Any, token: str, issuer: str) -> dict[str, Any]:
+            return dict(jwt.decode(token, issuer_self._public, algorithms=["RS256"],
+                                   audience=mock_auth.AUDIENCE, issuer=issuer,
+                                   options={"verify_exp": False}))
+
+        monkeypatch.setattr(mock_auth.TokenIssuer, "verify", lax)
+        failed, passed = run_suite(start_mock(), tmp_path, "test_auth.py")
+        assert failed == {f"test_is_refused_with_its_code[{op}-expired]"
+                          for op in AUTH_OPERATIONS}
+        assert "test_is_refused_with_its_code[get-image-no-scope]" in passed
+
+    def test_scope_not_checked(self, start_mock: Any, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(mock_auth, "has_scope", lambda claims: True)
+        failed, _ = run_suite(start_mock(), tmp_path, "test_auth.py")
+        assert failed == {f"test_is_refused_with_its_code[{op}-no-scope]"
+                          for op in AUTH_OPERATIONS}
