@@ -48,7 +48,21 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="target TOML file; without it the embedded mock is started")
     run.add_argument("--allow-production", action="store_true",
                      help="allow a target on the production host api.bentley.com")
+    run.add_argument("--report", metavar="DIR",
+                     help="write junit.xml, report.json, summary.md and report.html into DIR")
+    run.add_argument("--known-deviations", metavar="FILE",
+                     help="TOML file of tests expected to fail on this target, each with a "
+                          "reason, a link and an expiry date (docs/ci.md)")
+    run.add_argument("--max-failures", metavar="N", type=_positive,
+                     help="stop after N failures (pytest --maxfail); the run still exits 1")
     run.set_defaults(handler=_run_suite)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
@@ -60,6 +74,12 @@ def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["--target", str(args.target)]
     if args.allow_production:
         pytest_args.append("--allow-production")
+    if args.report:
+        pytest_args += ["--report", str(args.report)]
+    if args.known_deviations:
+        pytest_args += ["--known-deviations", str(args.known_deviations)]
+    if args.max_failures:
+        pytest_args.append(f"--maxfail={args.max_failures}")
     code = int(pytest.main(pytest_args + extra))
     return _PYTEST_EXIT.get(code, EXIT_USAGE)
 

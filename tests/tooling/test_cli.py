@@ -67,7 +67,50 @@ class TestUnreachableTarget:
 
 
 class TestNotYetImplemented:
-    @pytest.mark.parametrize("name", ["fidelity", "cleanup"])
+    @pytest.mark.parametrize("name", ["fidelity"])
     def test_says_so_and_exits_2(self, name: str, capsys: pytest.CaptureFixture[str]) -> None:
         assert main([name]) == EXIT_USAGE
         assert "not implemented yet" in capsys.readouterr().err
+
+
+class TestRunOptions:
+    """--report, --known-deviations and --max-failures go to pytest (the suite's plugin and
+    --maxfail); listed in `run --help` so nobody has to know they are pytest options."""
+
+    def test_they_are_in_the_help(self) -> None:
+        result = cli("run", "--help")
+        for option in ("--report DIR", "--known-deviations FILE", "--max-failures N"):
+            assert option in result.stdout
+
+    def test_they_are_passed_to_pytest(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        seen: list[list[str]] = []
+        monkeypatch.setattr(pytest, "main", lambda args: seen.append(list(args)) or 0)
+        assert main(["run", "--report", "out", "--known-deviations", "d.toml",
+                     "--max-failures", "3", "--", "-k", "auth"]) == 0
+        (args,) = seen
+        assert args[-2:] == ["-k", "auth"]
+        for expected in (["--report", "out"], ["--known-deviations", "d.toml"]):
+            at = args.index(expected[0])
+            assert args[at:at + 2] == expected
+        assert "--maxfail=3" in args
+
+    @pytest.mark.parametrize("value", ["0", "-1", "many"])
+    def test_max_failures_must_be_a_positive_number(
+            self, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as caught:
+            main(["run", "--max-failures", value])
+        assert caught.value.code == EXIT_USAGE
+        assert "--max-failures" in capsys.readouterr().err
+
+    def test_max_failures_stops_the_run_and_still_exits_1(self, tmp_path: Path) -> None:
+        from conformance.mock import MockSettings, serve_in_thread
+        from tests.reporting.report_runs import static_target
+
+        with serve_in_thread(MockSettings(max_ratio=6)) as broken:  # 6:1 and 1:6 both fail
+            target = tmp_path / "t.toml"
+            target.write_text(static_target(broken))
+            result = cli("run", "--target", str(target), "--max-failures", "1", "--",
+                         "-p", "no:randomly", "-k", "ratio-6x1 or ratio-1x6")
+        assert result.returncode == 1, result.stdout[-2000:]
+        assert "stopping after 1 failures" in result.stdout
+        assert "1 failed" in result.stdout and "2 failed" not in result.stdout

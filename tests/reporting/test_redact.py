@@ -1,0 +1,97 @@
+"""Redaction: secrets, tokens and signatures leave no trace; image data survives it."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from conformance.reporting.redact import REDACTED, Redactor
+
+JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcmctYWRtaW4iLCJzY29wZSI6Iml0d2lu"
+       "LXBsYXRmb3JtIn0.c2lnbmF0dXJlLWJ5dGVzLXRoYXQtbXVzdC1uZXZlci1sZWFr")
+SIG = "q3Zk%2B9xJf0aB%2FcdEf1234567890abcdEFGH%3D"
+SAS_URL = (f"http://127.0.0.1:8080/blobs/context-thumbnails/small_1.png?sv=2024-08-04&sr=b"
+           f"&sig={SIG}&se=2030-01-01T00%3A00%3A00Z&sp=r")
+
+
+class TestSecretsByValue:
+    def test_each_known_secret_is_removed(self) -> None:
+        redactor = Redactor.of(["s3cr3t-client-secret", "opaque-static-token-42"])
+        text = "client_secret=s3cr3t-client-secret; token opaque-static-token-42 here"
+        cleaned = redactor.text(text)
+        assert "s3cr3t" not in cleaned and "opaque-static" not in cleaned
+        assert cleaned.count(REDACTED) == 2
+
+    def test_a_secret_containing_another_goes_whole(self) -> None:
+        redactor = Redactor.of(["abcdefgh", "abcdefgh-long"])
+        assert redactor.text("x abcdefgh-long y") == f"x {REDACTED} y"
+
+    def test_placeholder_secrets_do_not_shred_the_text(self) -> None:
+        """A test target's token "t" must not turn "target" into "[REDACTED]arge[REDACTED]"."""
+        redactor = Redactor.of(["", "t", "1234567"])
+        assert redactor.secrets == ()
+        assert redactor.text("target http://127.0.0.1:9/itwins") == (
+            "target http://127.0.0.1:9/itwins")
+
+
+class TestShapes:
+    def test_a_jwt_is_removed_wherever_it_is(self) -> None:
+        for text in (JWT, f"token={JWT}&x=1", f"'Authorization': 'Bearer {JWT}'",
+                     f"{JWT[:-10]}.", f"<td>{JWT}</td>"):
+            cleaned = Redactor().text(text)
+            assert "eyJzdWIi" not in cleaned and "c2lnbmF0dXJl" not in cleaned, cleaned
+
+    def test_an_unsigned_jwt_is_removed(self) -> None:
+        header, payload, _ = JWT.split(".")
+        assert "eyJzdWIi" not in Redactor().text(f"Bearer {header}.{payload}.")
+
+    def test_an_opaque_bearer_credential_is_removed(self) -> None:
+        cleaned = Redactor().text("Authorization: Bearer 0paqueT0kenValue_xyz")
+        assert cleaned == f"Authorization: Bearer {REDACTED}"
+
+    def test_prose_about_bearer_tokens_is_left_alone(self) -> None:
+        text = "fetched without the bearer token"
+        assert Redactor().text(text) == text
+
+    def test_a_sas_signature_is_removed_and_the_link_kept(self) -> None:
+        cleaned = Redactor().text(SAS_URL)
+        assert SIG not in cleaned
+        assert f"sig={REDACTED}&se=2030" in cleaned
+        assert cleaned.startswith("http://127.0.0.1:8080/blobs/context-thumbnails/small_1.png")
+
+    def test_a_signature_in_html_escaped_and_json_text_is_removed(self) -> None:
+        for text in (SAS_URL.replace("&", "&amp;"), f'{{"smallImageUrl": "{SAS_URL}"}}'):
+            assert SIG not in Redactor().text(text)
+
+
+class TestLeaks:
+    def test_clean_text_has_none(self) -> None:
+        redactor = Redactor.of(["the-secret"])
+        assert redactor.leaks(redactor.text(f"the-secret {JWT} {SAS_URL} Bearer abcdefghij")) == []
+
+
+    @pytest.mark.parametrize(("text", "kind"), [
+        ("x the-secret y", "secret #1"), (JWT, "JWT"), ("Bearer abcdefghijkl", "Bearer credential"),
+        (SAS_URL, "SAS signature")])
+    def test_each_kind_is_found_and_named_without_its_value(self, text: str, kind: str) -> None:
+        found = Redactor.of(["the-secret"]).leaks(text)
+        assert found == [kind] or kind in found
+        assert not any("the-secret" in f for f in found)
+
+
+class TestImageData:
+    """A whole-file sweep must not corrupt the report's inline images."""
+
+    @pytest.mark.parametrize("seed", range(20))
+    def test_data_uris_pass_through_unchanged(self, seed: int) -> None:
+        image = Image.effect_noise((96, 96), 64 + seed).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        page = f'<img src="{uri}"><a href="{SAS_URL}">link</a>'
+        cleaned = Redactor().text(page)
+        assert uri in cleaned
+        assert SIG not in cleaned
