@@ -48,9 +48,10 @@ EVIDENCE_HELP = {
 SCRATCH_PREFIX = "itwin-conformance"
 _TARGET_KEY = "conformance_target"
 _RUN_ID_KEY = "conformance_run_id"
-# Plugins of the suite's features, loaded wherever this plugin is: reports and known
-# deviations (--report, --known-deviations: conformance/reporting).
-pytest_plugins = ["conformance.reporting.plugin"]
+# Plugins of the suite's features, loaded wherever this plugin is: recording and comparing
+# exchanges (--record, --compare: conformance/fidelity); reports and known deviations
+# (--report, --known-deviations: conformance/reporting).
+pytest_plugins = ["conformance.fidelity.plugin", "conformance.reporting.plugin"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

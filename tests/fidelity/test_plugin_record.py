@@ -1,0 +1,111 @@
+"""`--record DIR`: every suite test's exchanges, one file per module, the same bytes however
+often and however many workers record them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from tests.fidelity.fidelity_testkit import (
+    SELECTION,
+    Recorded,
+    StartMock,
+    WriteTarget,
+    load_module,
+    read_tree,
+    run_suite,
+)
+
+pytest_plugins = ["tests.fidelity.fidelity_fixtures"]
+
+GET_AFTER_UPLOAD = "TestUpload::test_get_returns_the_uploaded_image[png]"
+REFUSED = "TestSizes::test_upload[size-png-5242881]"
+
+
+class TestFiles:
+    def test_one_file_per_module(self, recorded_mock: Recorded) -> None:
+        assert sorted(read_tree(recorded_mock.directory)) == [
+            "test_auth.json", "test_lifecycle.json", "test_upload_images.json"]
+
+    def test_keyed_by_the_suite_test_ids_that_ran(self, recorded_mock: Recorded) -> None:
+        keys = {f"{module}::{key}"
+                for name in read_tree(recorded_mock.directory)
+                for module, key in [(name.replace(".json", ".py"), k)
+                                    for k in load_module(recorded_mock.directory, name)["tests"]]}
+        assert keys == recorded_mock.run.passed
+
+    def test_identity_shows_the_get_returns_the_201(self, recorded_mock: Recorded) -> None:
+        tests = load_module(recorded_mock.directory, "test_lifecycle.json")["tests"]
+        created, read = (e["response"]["body"]["json"]["image"]
+                         for e in tests[GET_AFTER_UPLOAD]["exchanges"])
+        assert created["id"] == read["id"] == "<image-id:1>"
+        assert created["largeImageName"] == read["largeImageName"] == "large_<image-id:1>.png"
+
+    def test_a_refusal_is_its_request_and_answer_only(self, recorded_mock: Recorded) -> None:
+        """The baseline upload before it and the read-back after it depend on earlier tests."""
+        tests = load_module(recorded_mock.directory, "test_upload_images.json")["tests"]
+        (refused,) = tests[REFUSED]["exchanges"]
+        assert (refused["request"]["method"], refused["response"]["status"]) == ("PUT", 413)
+        assert refused["request"]["body"]["size"] == 5242881
+        assert "bytes" in refused["request"]["body"] and "sha256" in refused["request"]["body"]
+
+    def test_a_mock_recording_has_no_dates(self, recorded_mock: Recorded) -> None:
+        entry = load_module(recorded_mock.directory, "test_lifecycle.json")["tests"][
+            GET_AFTER_UPLOAD]
+        assert (entry["target"], entry["mock"], entry["outcome"]) == ("mock", True, "passed")
+        assert "last_passed" not in entry
+
+
+class TestStable:
+    def test_recording_another_mock_gives_the_same_bytes(
+            self, recorded_mock: Recorded, start_mock: StartMock, write_target: WriteTarget,
+            tmp_path: Path) -> None:
+        run = run_suite(write_target(start_mock()), SELECTION, f"--record={tmp_path / 'again'}",
+                        junit=tmp_path / "junit.xml")
+        assert run.returncode == 0, run.output
+        assert read_tree(tmp_path / "again") == read_tree(recorded_mock.directory)
+
+    def test_two_workers_record_the_same_bytes(
+            self, recorded_mock: Recorded, start_mock: StartMock, write_target: WriteTarget,
+            tmp_path: Path) -> None:
+        run = run_suite(write_target(start_mock()), SELECTION, f"--record={tmp_path / 'two'}",
+                        junit=tmp_path / "junit.xml", workers=2)
+        assert run.returncode == 0, run.output
+        assert read_tree(tmp_path / "two") == read_tree(recorded_mock.directory)
+
+
+class TestWhatIsNotRecorded:
+    def test_generated_tests_are_not_recorded(self, start_mock: StartMock,
+                                              write_target: WriteTarget,
+                                              tmp_path: Path) -> None:
+        run = run_suite(write_target(start_mock()),
+                        ["test_fuzz.py::TestAspectRatio", "test_lifecycle.py::TestDelete"],
+                        f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
+        assert run.returncode == 0, run.output
+        assert sorted(read_tree(tmp_path / "rec")) == ["test_lifecycle.json"]
+
+
+class TestRealTargets:
+    def test_a_pass_on_a_real_target_is_dated_today(self, start_mock: StartMock,
+                                                    write_target: WriteTarget,
+                                                    tmp_path: Path) -> None:
+        target = write_target(start_mock(), as_real=True)
+        run = run_suite(target, ["test_lifecycle.py::TestDelete"],
+                        f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
+        assert run.returncode == 0, run.output
+        for entry in load_module(tmp_path / "rec", "test_lifecycle.json")["tests"].values():
+            assert (entry["mock"], entry["last_passed"]) == (False, dt.date.today().isoformat())
+
+
+class TestUsage:
+    def test_record_and_compare_exclude_each_other(self, tmp_path: Path) -> None:
+        run = run_suite(None, ["test_lifecycle.py::TestDelete"], f"--record={tmp_path}",
+                        f"--compare={tmp_path}", junit=tmp_path / "junit.xml")
+        assert run.returncode == 4
+        assert "--record and --compare exclude each other" in run.output
+
+    def test_compare_options_need_compare(self, tmp_path: Path) -> None:
+        run = run_suite(None, ["test_lifecycle.py::TestDelete"], "--max-baseline-age=3",
+                        junit=tmp_path / "junit.xml")
+        assert run.returncode == 4
+        assert "--max-baseline-age needs --compare DIR" in run.output
