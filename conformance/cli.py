@@ -89,8 +89,8 @@ def _add_delegated(sub: argparse._SubParsersAction[argparse.ArgumentParser], nam
     parser = sub.add_parser(name, help=summary, description=summary)
     try:
         module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:  # the owning module is not there (yet)
-        if exc.name != module_name:
+    except ModuleNotFoundError as exc:  # the owning module (or its package) is not there
+        if exc.name is None or not module_name.startswith(exc.name):
             raise
         parser.set_defaults(handler=_unavailable(f"{name}: not implemented yet"))
         return
@@ -123,8 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if extra[:1] == ["--"]:
-        extra = extra[1:]
+    if "--" in extra:  # the separator before pytest's own arguments is ours, not pytest's
+        extra.remove("--")
     code: int = args.handler(args, extra)
     return code
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from .client import ApiClient, Exchange, RateLimited, TargetUnreachable
@@ -77,7 +78,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_run_id] = uuid.uuid4().hex[:8]
     config.stash[_target_path] = config.getoption("--target")
     if config.stash[_target_path]:
-        get_target(config)  # a bad target file is a usage error before anything runs
+        # A bad target file is a usage error, an unreachable one exit 3, before anything runs.
+        _probe(get_target(config))
+
+
+PROBE_TIMEOUT = 15.0
+
+
+def _probe(target: Target) -> None:
+    """Any HTTP answer from the API root means reachable; no answer at all means not."""
+    try:
+        httpx.get(target.base_url + "/", timeout=PROBE_TIMEOUT)
+    except httpx.TransportError as exc:
+        pytest.exit(f"target unreachable: {target.base_url}: {type(exc).__name__}",
+                    returncode=PYTEST_UNREACHABLE)
 
 
 _target_path = pytest.StashKey[str | None]()
@@ -139,6 +153,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _target = pytest.StashKey[Target]()
+
+
+def loaded_target(config: pytest.Config) -> Target | None:
+    """The target if this process knows its file, never starting the embedded mock (for
+    reports written after the run)."""
+    if _target in config.stash:
+        return config.stash[_target]
+    if not config.stash.get(_target_path, None):
+        return None
+    try:
+        return get_target(config)
+    except pytest.UsageError:
+        return None
+
+
+def run_id_of(config: pytest.Config) -> str | None:
+    """The short id of this run, which scratch iTwin names carry."""
+    return config.stash.get(_run_id, None)
 
 
 def get_target(config: pytest.Config) -> Target:
@@ -311,7 +343,10 @@ def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    if call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
+    """A target lost in the middle of a serial run stops it (under xdist a worker cannot
+    stop the session; its tests fail with the error instead)."""
+    if (call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable)
+            and not hasattr(item.config, "workerinput")):
         pytest.exit(f"target unreachable: {call.excinfo.value}",
                     returncode=PYTEST_UNREACHABLE)
 

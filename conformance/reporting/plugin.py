@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from .. import plugin as core
-from ..targets import Target
 from . import html, json, junit, markdown
 from .collect import (
     SUMMARY_PROPERTY,
@@ -79,19 +78,8 @@ def _prepare(directory: Path) -> None:
         raise pytest.UsageError(f"--report {directory}: cannot create it ({exc})") from None
 
 
-def current_target(config: pytest.Config) -> Target | None:
-    """The target if this process knows its file, never starting the embedded mock."""
-    loaded: Target | None = config.stash.get(core._target, None)
-    if loaded is None and config.stash.get(core._target_path, None):
-        try:
-            loaded = core.get_target(config)
-        except pytest.UsageError:
-            return None
-    return loaded
-
-
 def redactor_for(config: pytest.Config) -> Redactor:
-    target = current_target(config)
+    target = core.loaded_target(config)
     return Redactor.of(target.secrets() if target is not None else [])
 
 
@@ -110,7 +98,7 @@ class DeviationPlugin:
         if self._book is None:
             name = None
             if any(entry.target for entry in self.entries):
-                target = current_target(self.config) or core.get_target(self.config)
+                target = core.loaded_target(self.config) or core.get_target(self.config)
                 name = target.name
             self._book = DeviationBook(tuple(self.entries), name, today_utc())
         return self._book
@@ -203,14 +191,14 @@ class ReportPlugin:
             (self.directory / name).write_text(redactor.text(text), encoding="utf-8")
 
     def _run(self, exit_status: int) -> Run:
-        target = current_target(self.config)
+        target = core.loaded_target(self.config)
         deviations = self.config.pluginmanager.get_plugin("conformance-deviations")
         records = self.book.records()
         expired = list(deviations.book.expired) if deviations else []
         unused = (deviations.book.unused([r.test_id for r in records]) if deviations else [])
         return Run(records=records, target_name=target.name if target else None,
                    target_url=target.base_url if target else None,
-                   run_id=self.config.stash.get(core._run_id, None),
+                   run_id=core.run_id_of(self.config),
                    started=dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(
                        timespec="seconds"),
                    duration=time.time() - self.started, exit_status=exit_status,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import cli as cli_module
 from conformance.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
 
 SUBCOMMANDS = ("run", "mock", "images", "fidelity", "cleanup")
@@ -56,20 +57,24 @@ class TestConfigurationErrors:
 
 
 class TestUnreachableTarget:
-    def test_exits_3(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+    def test_exits_3(self, tmp_path: Path, workers: list[str]) -> None:
         target = tmp_path / "t.toml"
         # Port 9 (discard) on loopback: nothing listens there on these machines.
         target.write_text('base_url = "http://127.0.0.1:9/itwins"\ndestructive = true\n'
                           '[personas.org_admin]\ntoken = "t"\n')
-        result = cli("run", "--target", str(target), "-k", "TestUnknownITwin")
+        result = cli("run", "--target", str(target), "--", "-k", "TestUnknownITwin", *workers)
         assert result.returncode == EXIT_UNREACHABLE, result.stdout[-2000:]
         assert "target unreachable" in result.stdout + result.stderr
 
 
-class TestNotYetImplemented:
-    @pytest.mark.parametrize("name", ["fidelity"])
-    def test_says_so_and_exits_2(self, name: str, capsys: pytest.CaptureFixture[str]) -> None:
-        assert main([name]) == EXIT_USAGE
+class TestMissingSubcommandModule:
+    def test_says_not_implemented_and_exits_2(self, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch.setitem(cli_module._DELEGATED, "fidelity",
+                            ("conformance.not_there.command", "a subcommand whose module "
+                             "is missing"))
+        assert main(["fidelity"]) == EXIT_USAGE
         assert "not implemented yet" in capsys.readouterr().err
 
 
@@ -88,11 +93,18 @@ class TestRunOptions:
         assert main(["run", "--report", "out", "--known-deviations", "d.toml",
                      "--max-failures", "3", "--", "-k", "auth"]) == 0
         (args,) = seen
-        assert args[-2:] == ["-k", "auth"]
+        assert args[-2:] == ["-k", "auth"] and "--" not in args
         for expected in (["--report", "out"], ["--known-deviations", "d.toml"]):
             at = args.index(expected[0])
             assert args[at:at + 2] == expected
         assert "--maxfail=3" in args
+
+    def test_separator_after_a_plugin_option_is_dropped(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        seen: list[list[str]] = []
+        monkeypatch.setattr(pytest, "main", lambda args: seen.append(list(args)) or 0)
+        assert main(["run", "--record", "rec", "--", "-n", "2"]) == 0
+        assert seen[0][-4:] == ["--record", "rec", "-n", "2"]
 
     @pytest.mark.parametrize("value", ["0", "-1", "many"])
     def test_max_failures_must_be_a_positive_number(
