@@ -126,10 +126,12 @@ def _state_dependent() -> bool:
     return False
 
 
-def is_recorded(item: pytest.Item) -> bool:
-    """A suite test whose exchanges are a scenario (not a generated one)."""
-    in_suite = SUITE_DIR in Path(str(item.path)).parents
-    return in_suite and not any(item.get_closest_marker(m) for m in NOT_RECORDED_MARKERS)
+def in_suite(item: pytest.Item) -> bool:
+    return SUITE_DIR in Path(str(item.path)).parents
+
+
+def is_generated(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(marker) for marker in NOT_RECORDED_MARKERS)
 
 
 @dataclass
@@ -166,7 +168,10 @@ class FidelityPlugin:
         self.report: FidelityReport | None = None
         self.capture: Capture | None = None
         self.phase = "setup"
+        self.generated = False  # the running test is a suite test left out by design
+        self.recorded_count = 0
         self._target: Target | None = None
+        self._redactor: Redactor | None = None
         if mode == COMPARE:
             self._load_comparison()
 
@@ -185,6 +190,12 @@ class FidelityPlugin:
         if self._target is None:
             self._target = get_target(self.config)
         return self._target
+
+    @property
+    def redactor(self) -> Redactor:
+        if self._redactor is None:
+            self._redactor = Redactor(self.target.secrets())
+        return self._redactor
 
     @property
     def apply_known(self) -> bool:
@@ -207,15 +218,15 @@ class FidelityPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        self.capture = self._start(item) if is_recorded(item) else None
-        self._not_recorded = not is_recorded(item) and SUITE_DIR in Path(str(item.path)).parents
+        self.generated = in_suite(item) and is_generated(item)
+        self.capture = self._start(item) if in_suite(item) and not self.generated else None
         try:
             return (yield)
         finally:
             self.capture = None
 
     def _start(self, item: pytest.Item) -> Capture:
-        normaliser = Normaliser(Redactor(self.target.secrets()))
+        normaliser = Normaliser(self.redactor)
         entry = self.recording.entry(item.nodeid) if self.mode == COMPARE else None
         return Capture(item.nodeid, normaliser, TestComparison(entry) if entry else None)
 
@@ -248,7 +259,7 @@ class FidelityPlugin:
         report: pytest.TestReport = yield
         capture = self.capture
         if capture is None:
-            if report.when == "teardown" and self._not_recorded and self.mode == COMPARE:
+            if report.when == "teardown" and self.generated and self.mode == COMPARE:
                 report.fidelity = {"test": _scenario(item.nodeid),  # type: ignore[attr-defined]
                                    "status": NOT_RECORDED}
             return report
@@ -306,10 +317,11 @@ class FidelityPlugin:
                 "target": self.target.name, "mock": self.target.is_mock,
                 "outcome": capture.outcome, "exchanges": capture.exchanges}}
         if capture.comparison is None:
-            return {"test": scenario, "status": ONLY_IN_RUN, "outcome": capture.outcome}
+            return {"test": scenario, "status": ONLY_IN_RUN, "suite_outcome": capture.outcome}
         return {
             "test": scenario, "status": DIFFERENT if capture.differences else SAME,
-            "outcome": capture.outcome,
+            # The suite's own verdict on this target, before the comparison had its say.
+            "suite_outcome": capture.outcome,
             "differences": [d.to_json() for d in capture.differences],
             "excused": [e.to_json() for e in capture.excused],
             "in_scope": [k.index for k in self.known if k.in_scope(scenario)],
@@ -340,7 +352,7 @@ class FidelityPlugin:
         today = dt.date.today()
         for nodeid, entry in sorted(recorded.items()):
             existing.put(nodeid, rec.merged_entry(entry, existing.entry(nodeid), today))
-        self.written = rec.save(self.directory, existing, Redactor(self.target.secrets()))
+        rec.save(self.directory, existing, self.redactor)
         self.recorded_count = len(recorded)
 
     def _write_report(self) -> None:
@@ -369,7 +381,7 @@ class FidelityPlugin:
             stale=[k.to_json() for k in stale(self.known, compared, used)] if applied else [])
         directory = self.config.getoption("--fidelity-report")
         if directory:
-            write(self.report, directory, Redactor(self.target.secrets()))
+            write(self.report, directory, self.redactor)
 
     def _list(self, write: Any, label: str, chosen: Any) -> None:
         assert self.report is not None
@@ -384,9 +396,8 @@ class FidelityPlugin:
             return
         write = terminalreporter.write_line
         if self.mode == RECORD:
-            count = getattr(self, "recorded_count", 0)
             terminalreporter.section("mock fidelity")
-            write(f"recorded {count} test(s) into {self.directory}")
+            write(f"recorded {self.recorded_count} test(s) into {self.directory}")
             return
         if self.report is None:
             return

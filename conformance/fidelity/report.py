@@ -108,10 +108,19 @@ def markdown(report: FidelityReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _note(scenario: dict[str, Any]) -> str:
+    """What to say after the test id: why it is on one side, or the suite's own verdict."""
+    if scenario.get("note"):
+        return str(scenario["note"])
+    if scenario["status"] == DIFFERENT and scenario.get("suite_outcome"):
+        return f"the suite's own checks {scenario['suite_outcome']}"
+    return ""
+
+
 def _markdown_scenario(scenario: dict[str, Any]) -> list[str]:
     line = f"- `{scenario['test']}`"
-    if scenario.get("note"):
-        line += f": {scenario['note']}"
+    if _note(scenario):
+        line += f": {_note(scenario)}"
     lines = [line]
     lines += [f"  - **{d['kind']}** `{d['path']}`: {d['message']}"
               for d in scenario.get("differences", [])]
@@ -157,8 +166,8 @@ def html_page(report: FidelityReport) -> str:
 def _html_scenario(scenario: dict[str, Any]) -> str:
     esc = html.escape
     text = f"<li><code>{esc(scenario['test'])}</code>"
-    if scenario.get("note"):
-        text += f": {esc(scenario['note'])}"
+    if _note(scenario):
+        text += f": {esc(_note(scenario))}"
     items = [f"<li><b>{esc(d['kind'])}</b> <code>{esc(d['path'])}</code>: {esc(d['message'])}"
              "</li>" for d in scenario.get("differences", [])]
     items += [f"<li>known <code>{esc(d['path'])}</code>: {esc(d['reason'])}</li>"

@@ -4,8 +4,17 @@ often and however many workers record them."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from pathlib import Path
 
+import pytest
+
+from conformance.fidelity.plugin import (
+    NOT_RECORDED_MARKERS,
+    NOT_SCENARIO_OPERATIONS,
+    STATE_DEPENDENT,
+)
+from conformance.plugin import AREAS
 from tests.fidelity.fidelity_testkit import (
     SELECTION,
     Recorded,
@@ -49,6 +58,13 @@ class TestFiles:
         assert refused["request"]["body"]["size"] == 5242881
         assert "bytes" in refused["request"]["body"] and "sha256" in refused["request"]["body"]
 
+    def test_scratch_itwins_are_not_scenarios(self, recorded_mock: Recorded) -> None:
+        operations = {e["request"]["operation"]
+                      for name in read_tree(recorded_mock.directory)
+                      for entry in load_module(recorded_mock.directory, name)["tests"].values()
+                      for e in entry["exchanges"]}
+        assert operations and not operations & set(NOT_SCENARIO_OPERATIONS)
+
     def test_a_mock_recording_has_no_dates(self, recorded_mock: Recorded) -> None:
         entry = load_module(recorded_mock.directory, "test_lifecycle.json")["tests"][
             GET_AFTER_UPLOAD]
@@ -75,6 +91,16 @@ class TestStable:
 
 
 class TestWhatIsNotRecorded:
+    @pytest.mark.parametrize("name", sorted(STATE_DEPENDENT))
+    def test_each_state_dependent_helper_is_still_in_the_suite(self, name: str) -> None:
+        """Found by name on the call stack: a rename would silently record them again."""
+        module, _, function = name.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), function))
+
+    @pytest.mark.parametrize("marker", sorted(NOT_RECORDED_MARKERS))
+    def test_each_marker_left_out_is_a_suite_marker(self, marker: str) -> None:
+        assert marker in AREAS
+
     def test_generated_tests_are_not_recorded(self, start_mock: StartMock,
                                               write_target: WriteTarget,
                                               tmp_path: Path) -> None:

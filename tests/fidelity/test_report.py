@@ -33,7 +33,8 @@ def sample(**fields: object) -> FidelityReport:
         recording="fidelity/baselines/staging", target="mock", target_is_mock=True,
         known_differences="known-differences.toml", known_applied=True,
         scenarios=[
-            {"test": OVERSIZE, "status": DIFFERENT, "differences": [STATUS], "excused": []},
+            {"test": OVERSIZE, "status": DIFFERENT, "differences": [STATUS], "excused": [],
+             "suite_outcome": "passed"},
             {"test": "test_auth.py::T::same", "status": SAME, "differences": [],
              "excused": [{"path": "exchanges[0].response.headers.x-correlation-id",
                           "reason": "no correlation ids", "kind": "missing", "message": "m"}]},
@@ -54,6 +55,9 @@ class TestContent:
         assert f"`{OVERSIZE}`" in text
         assert "**changed** `exchanges[0].response.status`: recorded 413, this run 422" in text
         assert "| different | 1 |" in text
+
+    def test_says_when_only_the_comparison_failed(self) -> None:
+        assert f"- `{OVERSIZE}`: the suite's own checks passed" in markdown(sample())
 
     def test_every_status_has_its_section(self) -> None:
         text = markdown(sample())
