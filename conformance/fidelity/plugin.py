@@ -14,7 +14,9 @@ it on the same worker, so three kinds of traffic are left out:
 - the operations in `NOT_SCENARIO_OPERATIONS` (scratch iTwins come and go per module and
   worker, so the test that happens to create one is arbitrary),
 - requests made inside a function in `STATE_DEPENDENT`: what they send or get back depends
-  on what earlier tests on the same worker left on the iTwin.
+  on what earlier tests on the same worker left on the iTwin,
+- 429 answers, except in tests about rate limiting (`RATE_LIMIT_MARKER`): a shared
+  subscription may throttle any request, and the client repeats it after Retry-After.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ NOT_SCENARIO_OPERATIONS = {
                   "of whichever test needs it first",
     DELETE_ITWIN: "a scratch iTwin is deleted during the teardown of whichever test ran last",
 }
+# Tests about rate limiting: only they record the 429s they provoke.
+RATE_LIMIT_MARKER = "ratelimit"
 STATE_DEPENDENT = {
     "conformance.suite.checks.ensure_baseline":
         "uploads a baseline image only if the iTwin has none, which depends on the tests that "
@@ -141,6 +145,7 @@ class Capture:
     nodeid: str
     normaliser: Normaliser
     comparison: TestComparison | None
+    keeps_rate_limits: bool = False
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
@@ -228,7 +233,8 @@ class FidelityPlugin:
     def _start(self, item: pytest.Item) -> Capture:
         normaliser = Normaliser(self.redactor)
         entry = self.recording.entry(item.nodeid) if self.mode == COMPARE else None
-        return Capture(item.nodeid, normaliser, TestComparison(entry) if entry else None)
+        return Capture(item.nodeid, normaliser, TestComparison(entry) if entry else None,
+                       keeps_rate_limits=item.get_closest_marker(RATE_LIMIT_MARKER) is not None)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
@@ -250,6 +256,8 @@ class FidelityPlugin:
         if capture is None or nodeid != capture.nodeid:
             return
         if exchange.operation in NOT_SCENARIO_OPERATIONS or _state_dependent():
+            return
+        if exchange.status == 429 and not capture.keeps_rate_limits:
             return
         capture.exchanges.append(capture.normaliser.exchange(exchange, self.phase))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.control import MockControl
 from conformance.fidelity.plugin import (
     NOT_RECORDED_MARKERS,
     NOT_SCENARIO_OPERATIONS,
@@ -29,6 +30,7 @@ pytest_plugins = ["tests.fidelity.fidelity_fixtures"]
 
 GET_AFTER_UPLOAD = "TestUpload::test_get_returns_the_uploaded_image[png]"
 REFUSED = "TestSizes::test_upload[size-png-5242881]"
+DELETE_THEN_GET = "TestDelete::test_delete_then_get_is_404"
 
 
 class TestFiles:
@@ -109,6 +111,21 @@ class TestWhatIsNotRecorded:
                         f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
         assert run.returncode == 0, run.output
         assert sorted(read_tree(tmp_path / "rec")) == ["test_lifecycle.json"]
+
+
+    def test_a_429_waited_out_is_not_part_of_the_scenario(
+            self, recorded_mock: Recorded, start_mock: StartMock, write_target: WriteTarget,
+            tmp_path: Path) -> None:
+        """A throttled request is repeated; the recording is that of an unthrottled run."""
+        mock = start_mock()
+        MockControl(mock.control_url).inject_fault(status=429, count=1, retry_after=1,
+                                                   method="DELETE", path_prefix="/itwins/")
+        run = run_suite(write_target(mock), [f"test_lifecycle.py::{DELETE_THEN_GET}"],
+                        f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
+        assert "429 retries waited out: 1" in run.output
+        recorded = load_module(tmp_path / "rec", "test_lifecycle.json")["tests"]
+        expected = load_module(recorded_mock.directory, "test_lifecycle.json")["tests"]
+        assert recorded[DELETE_THEN_GET] == expected[DELETE_THEN_GET]
 
 
 class TestRealTargets:
