@@ -7,9 +7,9 @@ prefix, followed by the run id) and its createdDateTime is older than `--older-t
 (default 2h, so a run still in progress keeps its iTwins). The target's shared iTwin is
 never deleted. Deleting happens as org_admin, the persona that created them.
 
-Finding them needs the iTwins list (`GET /itwins/`), which the image API's contract does
-not cover. A target that does not offer it (the mock answers 405) gets a clear refusal and
-nothing is deleted: without a list, there is nothing safe to delete.
+Finding them needs the iTwins list (`GET /itwins/`, operation get-my-itwins, which the
+mock serves too). A target that does not offer it gets a clear refusal and nothing is
+deleted: without a list, there is nothing safe to delete.
 
 Exit codes as for `run`: 0 done (or nothing to do), 1 a deletion failed or the list was not
 understood, 2 usage or configuration error (including a target without a list), 3 target
@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from .client import ApiClient, ContractViolation, RateLimited, TargetUnreachable
+from .contract import LIST_ITWINS
 from .exitcodes import FAILURES, OK, UNREACHABLE, USAGE
 from .targets import Target, TargetError, load_target
 
@@ -193,7 +194,7 @@ def list_itwins(client: ApiClient, base_url: str) -> tuple[list[dict[str, Any]],
 
 def get_page(client: ApiClient, path: str) -> httpx.Response:
     try:
-        response = client.raw("GET", path, headers=REPRESENTATION)
+        response = client.raw("GET", path, headers=REPRESENTATION, operation_id=LIST_ITWINS)
     except (ContractViolation, RateLimited) as exc:
         raise CleanupError(f"listing iTwins failed: {exc}", FAILURES) from None
     if response.status_code in (404, 405, 501):

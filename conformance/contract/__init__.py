@@ -31,6 +31,7 @@ from .operations import (
     GET_IMAGE,
     GET_ITWIN,
     IMAGE_OPERATIONS,
+    LIST_ITWINS,
     UPLOAD_IMAGE,
     Operation,
     operation,
@@ -42,7 +43,7 @@ from .validate import ERROR, WARNING, Violation, check_json_body, validate, vali
 __all__ = [
     "ACCEPT_V1", "CREATE_ITWIN", "DELETE_IMAGE", "DELETE_ITWIN", "DETAILS", "DOCUMENTED",
     "ERROR", "ERRORS", "EVIDENCE_LEVELS", "GET_IMAGE", "GET_ITWIN", "IMAGE_CONTENT_TYPES",
-    "IMAGE_OPERATIONS", "IMAGE_RATIO", "IMAGE_TOO_BIG", "MAX_RATIO", "OBSERVED",
+    "IMAGE_OPERATIONS", "IMAGE_RATIO", "LIST_ITWINS", "IMAGE_TOO_BIG", "MAX_RATIO", "OBSERVED",
     "RATE_LIMIT_CODES", "READ_ONLY_ID", "REQUIRED_SCOPE", "SIZE_ALWAYS_ACCEPTED",
     "SIZE_ALWAYS_REJECTED_ABOVE", "UNDETERMINED", "UPLOAD_IMAGE", "WARNING", "DetailSpec",
     "ErrorSpec", "Operation", "Violation", "check_json_body", "error_body", "openapi",

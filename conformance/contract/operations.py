@@ -18,6 +18,7 @@ DELETE_IMAGE = "delete-itwin-image"
 GET_ITWIN = "get-itwin"
 CREATE_ITWIN = "create-itwin"
 DELETE_ITWIN = "delete-itwin"
+LIST_ITWINS = "get-my-itwins"
 IMAGE_OPERATIONS = (UPLOAD_IMAGE, GET_IMAGE, DELETE_IMAGE, GET_ITWIN)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_FILES = ("image.schema.json", "error.schema.json", "itwin.schema.json")
+SCHEMA_FILES = ("image.schema.json", "error.schema.json", "itwin.schema.json",
+                "itwin-list.schema.json")
 
 
 def schema_dir() -> Path:

@@ -8,7 +8,9 @@ document (the contract leaves many rejections undetermined).
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,8 +106,8 @@ def check_json_body(response: httpx.Response, schema_ref: str) -> list[Violation
 def validate_body(schema_ref: str, body: Any) -> list[Violation]:
     """Schema errors (sorted by path) and unknown properties (as warnings) of `body`."""
     validator = _validator(schema_ref)
-    errors = sorted(validator.iter_errors(body), key=lambda e: (e.json_path, e.message))
-    found = [Violation(_error_path(e), e.message) for e in errors]
+    found = sorted((Violation(_error_path(e), e.message) for e in validator.iter_errors(body)),
+                   key=lambda v: (v.path, v.message))
     root = schema(schema_ref)
     found += [Violation(path, "property not in the contract (allowed, additive)", WARNING)
               for path in _extra_properties(root, root, body)]
@@ -115,11 +117,16 @@ def validate_body(schema_ref: str, body: Any) -> list[Violation]:
 def _error_path(error: ValidationError) -> str:
     """The JSON path of the failing value; for a missing property, the property's path."""
     path = str(error.json_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+    if error.validator == "required":
+        missing = _REQUIRED_MESSAGE.fullmatch(error.message)
         if missing:
-            return f"{path}.{missing[0]}"
+            return f"{path}.{ast.literal_eval(missing.group(1))}"
     return path
+
+
+# jsonschema reports each missing property as "'name' is a required property".
+_REQUIRED_MESSAGE = re.compile(
+    r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\") is a required property")
 
 
 def _validator(schema_ref: str) -> Draft202012Validator:

@@ -44,8 +44,8 @@ def _schema_routes() -> list[Route]:
 
 def _routes(settings: MockSettings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
-        Route("/itwins", itwins.create_itwin, methods=["POST"]),
-        Route("/itwins/", itwins.create_itwin, methods=["POST"]),
+        resource("/itwins", {"GET": itwins.list_itwins, "POST": itwins.create_itwin}),
+        resource("/itwins/", {"GET": itwins.list_itwins, "POST": itwins.create_itwin}),
         resource(ITWIN, {"GET": itwins.get_itwin, "DELETE": itwins.delete_itwin}),
         resource(f"{ITWIN}/image", {"PUT": uploads.upload_image, "GET": images.get_image,
                                     "DELETE": images.delete_image}),

@@ -27,6 +27,7 @@ CAPACITY_EXCEEDED = _mock(
     "The mock's store is full ({what}). Delete iTwins or images, or reset the mock.")
 ITWIN_EXISTS = _mock(409, "iTwinExists", "An iTwin with the same number already exists.")
 CANNOT_CREATE_ITWIN = _mock(422, "InvalidiTwinsRequest", "Cannot create iTwin.")
+INVALID_LIST_REQUEST = _mock(422, "InvalidiTwinsRequest", "Cannot list iTwins.")
 INVALID_CONTROL_REQUEST = _mock(422, "InvalidMockRequest", "The control request is invalid.")
 # Blob links are Azure Storage links; these are Azure's codes and messages (Azure answers
 # them as XML; the mock answers the JSON error model so every answer has one shape).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from conformance.contract import READ_ONLY_ID, DetailSpec
 from . import choices
 from .access import caller, itwin_for, state_of
 from .blobs import SMALL
-from .errors import mock_error
+from .errors import documented, mock_error
 from .images import drop_image
 from .state import MockState
 from .streams import BodyTooLarge, read_limited
@@ -135,6 +136,53 @@ async def create_itwin(request: Request) -> Response:
                   members={user.id: OWNER_ROLE}, **fields)
     state.world.itwins[itwin.id] = itwin
     return JSONResponse(itwin_body(state, state.origin(request), itwin), status_code=201)
+
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+
+def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise mock_error(choices.INVALID_LIST_REQUEST, choices.invalid_property(
+            name, f"must be a whole number from {low} to {high}."))
+    return int(raw)
+
+
+def _matches(itwin: ITwin, search: str) -> bool:
+    needle = search.casefold()
+    return any(needle in (text or "").casefold() for text in (itwin.display_name, itwin.number))
+
+
+async def list_itwins(request: Request) -> Response:
+    """GET /itwins: the iTwins the caller may see, oldest first, a page at a time.
+
+    `$search` finds text in displayName or number; `$top` and `$skip` page; `_links.next`
+    is the next page, or null after the last.
+    """
+    user = caller(request)
+    # "/itwins/%0A" reaches this route too (a regex `$` matches before a final newline, and
+    # request.url drops the newline): that is an iTwin id, not the list.
+    if request.scope["path"].rstrip("/") != "/itwins":
+        raise documented("iTwinNotFound")
+    state = state_of(request)
+    top = _query_int(request, "$top", DEFAULT_PAGE, 1, MAX_PAGE)
+    skip = _query_int(request, "$skip", 0, 0, 10**9)
+    search = request.query_params.get("$search", "")[:MAX_TEXT]
+    visible = [i for i in state.world.itwins.values()
+               if i.is_visible_to(user) and (not search or _matches(i, search))]
+    origin = state.origin(request)
+    page = [itwin_body(state, origin, itwin)["iTwin"] for itwin in visible[skip:skip + top]]
+    more = skip + top < len(visible)
+    next_link = None
+    if more:
+        query = urlencode({"$search": search, "$top": top, "$skip": skip + top} if search
+                          else {"$top": top, "$skip": skip + top})
+        next_link = {"href": f"{origin}/itwins/?{query}"}
+    return JSONResponse({"iTwins": page, "_links": {"next": next_link}})
 
 
 async def get_itwin(request: Request) -> Response:

@@ -94,6 +94,20 @@ class TestMutatedBodiesFail:
                                      path: tuple[str, ...], value: Any, expected: str) -> None:
         assert errors_of(schema_ref, mutated(body, path, value)) == [expected]
 
+    def test_each_missing_property_names_itself(self) -> None:
+        body = {"image": {"id": "x", "smallImageName": "s", "smallImageUrl": "https://s",
+                          "largeImageName": "l"}}
+        body["image"].pop("smallImageName")
+        assert errors_of("image.schema.json", body) == [
+            "$.image.largeImageUrl: 'largeImageUrl' is a required property",
+            "$.image.smallImageName: 'smallImageName' is a required property"]
+
+    def test_list_items_are_itwins(self) -> None:
+        assert errors_of("itwin-list.schema.json", {"iTwins": [{"id": 1}]}) == [
+            "$.iTwins[0].id: 1 is not of type 'string'",
+            "$.iTwins[0].image: 'image' is a required property",
+            "$.iTwins[0].imageName: 'imageName' is a required property"]
+
     def test_detail_without_code_fails(self) -> None:
         body = mutated(INVALID_REQUEST, ("error", "details"), [{"message": "m"}])
         assert errors_of("error.schema.json", body) == [
@@ -122,11 +136,13 @@ class TestOpenApiDocument:
                     for response in op["responses"].values():
                         for media in response.get("content", {}).values():
                             refs.add(media["schema"]["$ref"])
-        assert refs == {"image.schema.json", "error.schema.json", "itwin.schema.json"}
+        assert refs == {"image.schema.json", "error.schema.json", "itwin.schema.json",
+                        "itwin-list.schema.json"}
         for ref in refs:
             assert registry().get_or_retrieve(ref).value.contents["$id"].endswith(ref)
 
     def test_every_schema_is_2020_12(self) -> None:
-        for name in ("image.schema.json", "error.schema.json", "itwin.schema.json"):
+        for name in ("image.schema.json", "error.schema.json", "itwin.schema.json",
+                     "itwin-list.schema.json"):
             contents = registry().get_or_retrieve(name).value.contents
             assert contents["$schema"] == "https://json-schema.org/draft/2020-12/schema"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, READ_ONLY_ID, DetailSpec
+from conformance.contract import CREATE_ITWIN, DELETE_ITWIN, LIST_ITWINS, READ_ONLY_ID, DetailSpec
 from conformance.mock import MockSettings, choices
 from tests.mock.mock_testkit import Api, api_for, assert_conforms, padded_png, png
 
@@ -115,3 +115,47 @@ class TestBoundedStore:
         assert reply.status_code == 409
         assert reply.json()["error"]["code"] == "MockCapacityExceeded"
         assert tiny.get_image(other).status_code == 404
+
+
+class TestList:
+    """GET /itwins: what cleanup uses to find leftover scratch iTwins."""
+
+    def listing(self, api: Api, persona: str = "org_admin", query: str = "") -> Any:
+        reply = api.http.get(f"{api.mock.base_url}/{query}", headers=api.auth(persona))
+        assert_conforms(LIST_ITWINS, reply)
+        return reply
+
+    def test_lists_only_what_the_caller_may_see(self, api: Api) -> None:
+        mine = api.new_itwin("other_org_admin")
+        ids = {i["id"] for i in self.listing(api).json()["iTwins"]}
+        assert api.shared in ids and mine not in ids
+        theirs = {i["id"] for i in self.listing(api, "other_org_admin").json()["iTwins"]}
+        assert theirs == {mine}
+
+    def test_search_finds_display_name_or_number(self, api: Api) -> None:
+        found = create(api, {**VALID, "displayName": "itwin-conformance-x1"}).json()["iTwin"]
+        create(api, {**VALID, "displayName": "unrelated"})
+        reply = self.listing(api, query="?$search=ITWIN-CONFORMANCE")
+        assert [i["id"] for i in reply.json()["iTwins"]] == [found["id"]]
+
+    def test_pages_follow_next_links(self, api: Api) -> None:
+        for n in range(3):
+            create(api, {**VALID, "displayName": f"paged-{n}"})
+        first = self.listing(api, query="?$search=paged-&$top=2").json()
+        assert len(first["iTwins"]) == 2
+        href = first["_links"]["next"]["href"]
+        second = api.http.get(href, headers=api.auth()).json()
+        assert len(second["iTwins"]) == 1 and second["_links"]["next"] is None
+        names = {i["displayName"] for i in first["iTwins"] + second["iTwins"]}
+        assert names == {"paged-0", "paged-1", "paged-2"}
+
+    @pytest.mark.parametrize("query", ["?$top=0", "?$top=x", "?$skip=-1", "?$top=100000"])
+    def test_bad_paging_is_422(self, api: Api, query: str) -> None:
+        reply = self.listing(api, query=query)
+        assert reply.status_code == 422
+        assert reply.json()["error"]["code"] == choices.INVALID_LIST_REQUEST.code
+
+    def test_needs_a_token(self, api: Api) -> None:
+        reply = api.http.get(f"{api.mock.base_url}/")
+        assert reply.status_code == 401
+        assert reply.json()["error"]["code"] == "HeaderNotFound"

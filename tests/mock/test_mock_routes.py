@@ -27,7 +27,7 @@ class TestWrongMethod:
     @pytest.mark.parametrize(("method", "path", "allowed"), [
         ("POST", "/itwins/{id}/image", {"PUT", "GET", "HEAD", "DELETE"}),
         ("PATCH", "/itwins/{id}", {"GET", "HEAD", "DELETE"}),
-        ("GET", "/itwins", {"POST"}),
+        ("DELETE", "/itwins", {"GET", "HEAD", "POST"}),
         ("PUT", "/connect/token", {"POST"}),
     ])
     def test_405_with_allow_and_error_body(self, api: Api, method: str, path: str,

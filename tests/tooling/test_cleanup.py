@@ -1,10 +1,9 @@
 """`itwin-conformance cleanup`: deletes the leftovers of crashed runs, and only those.
 
-The mock does not list iTwins (`GET /itwins/` answers 405), so against it cleanup must
-refuse and delete nothing. To show what cleanup deletes, `listing_mock` adds the list to a
-mock in this process, shaped like the real API's (`{"iTwins": [...], "_links": {"next"}}`,
-`$search`, `$top`, `$skip`), with pages of two so that next links are followed; everything
-else (tokens, create, delete, permissions) is the mock's own.
+Cleanup finds leftovers through the iTwins list (`GET /itwins/`), which the mock serves
+like the real API (`$search`, `$top`, `$skip`, `_links.next`). `listing_mock` asks for pages
+of two so that next links are followed; a target without the list is shown by a mock whose
+list route answers 405.
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ from conformance.client import ApiClient
 from conformance.control import MockControl
 from conformance.exitcodes import FAILURES, OK, UNREACHABLE, USAGE
 from conformance.mock import serve_in_thread
-from conformance.mock.access import caller, state_of
-from conformance.mock.itwins import itwin_body
+from conformance.mock.choices import METHOD_NOT_ALLOWED
 from conformance.plugin import SCRATCH_PREFIX
 from conformance.targets import load_target
 
@@ -42,21 +40,9 @@ def hours_ago(hours: float) -> str:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def list_itwins(request: Request) -> JSONResponse:
-    """The iTwins list the mock lacks: what the caller may read, paged, searchable."""
-    user = caller(request)
-    state = state_of(request)
-    query = request.query_params
-    search = query.get("$search", "").lower()
-    visible = [t for t in state.world.itwins.values() if t.is_visible_to(user)
-               and (search in t.display_name.lower() or search in (t.number or "").lower())]
-    skip, top = int(query.get("$skip", 0)), min(int(query.get("$top", 100)), PAGE)
-    origin = state.origin(request)
-    more = skip + top < len(visible)
-    href = f"{origin}/itwins/?$search={search}&$top={top}&$skip={skip + top}"
-    return JSONResponse({"iTwins": [itwin_body(state, origin, t)["iTwin"]
-                                    for t in visible[skip:skip + top]],
-                         "_links": {"next": {"href": href} if more else None}})
+async def no_list(request: Request) -> JSONResponse:
+    """A list route that is not there: the mock's own 405 for GET."""
+    return JSONResponse(METHOD_NOT_ALLOWED.body(method="GET"), status_code=405)
 
 
 @pytest.fixture
@@ -68,10 +54,10 @@ def plain_mock(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
 
 
 @pytest.fixture
-def listing_mock(plain_mock: tuple[Any, Path]) -> tuple[Any, Path]:
-    mock, target = plain_mock
-    mock.app.router.routes.insert(0, Route("/itwins/", list_itwins, methods=["GET"]))
-    return mock, target
+def listing_mock(plain_mock: tuple[Any, Path],
+                 monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Path]:
+    monkeypatch.setattr(cleanup, "PAGE_SIZE", PAGE)
+    return plain_mock
 
 
 class World:
@@ -176,6 +162,7 @@ class TestRefusals:
                                                        capsys: pytest.CaptureFixture[str]
                                                        ) -> None:
         mock, target = plain_mock
+        mock.app.router.routes.insert(0, Route("/itwins/", no_list, methods=["GET"]))
         old = World(mock, target)
         try:
             leftover = old.make("itwin-conformance-dead0000-m", LONG_AGO)
