@@ -9,7 +9,7 @@ the recording and the report. So `-n 2` needs no shard files and records the sam
 as a serial run.
 
 What is not a scenario. A test's recorded exchanges must be the same whatever ran before
-it on the same worker, so three kinds of traffic are left out:
+it on the same worker, so four kinds of traffic are left out:
 - tests marked with a marker in `NOT_RECORDED_MARKERS` (generated requests),
 - the operations in `NOT_SCENARIO_OPERATIONS` (scratch iTwins come and go per module and
   worker, so the test that happens to create one is arbitrary),
