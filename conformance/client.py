@@ -9,11 +9,13 @@ number of times and counted; a 5xx is a finding and is never retried.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +92,7 @@ class Exchange:
     persona: str | None
     retries: int = 0
     elapsed: float = 0.0
+    preparation: str | None = None  # why, when sent inside `preparation(...)`
 
     @property
     def response_excerpt(self) -> str:
@@ -102,6 +105,20 @@ class Exchange:
 
 
 SAFE_REQUEST_HEADERS = ("accept", "content-type", "content-length")
+_PREPARATION: ContextVar[str | None] = ContextVar("preparation", default=None)
+
+
+@contextlib.contextmanager
+def preparation(why: str) -> Iterator[None]:
+    """Mark the requests sent inside as preparation or read-back whose exact sequence depends
+    on what earlier tests left behind (not the scenario a test is about). Every check still
+    applies; recorders leave these exchanges out so recordings do not depend on test order.
+    """
+    token = _PREPARATION.set(why)
+    try:
+        yield
+    finally:
+        _PREPARATION.reset(token)
 
 
 def _exchange(op_id: str | None, response: httpx.Response, persona: str | None,
@@ -115,7 +132,8 @@ def _exchange(op_id: str | None, response: httpx.Response, persona: str | None,
         request_sha256=hashlib.sha256(request.content).hexdigest() if request.content else None,
         status=response.status_code,
         response_headers=dict(response.headers.items()),
-        response_body=response.content, persona=persona, retries=retries, elapsed=elapsed)
+        response_body=response.content, persona=persona, retries=retries, elapsed=elapsed,
+        preparation=_PREPARATION.get())
 
 
 def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:

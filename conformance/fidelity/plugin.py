@@ -13,8 +13,8 @@ it on the same worker, so four kinds of traffic are left out:
 - tests marked with a marker in `NOT_RECORDED_MARKERS` (generated requests),
 - the operations in `NOT_SCENARIO_OPERATIONS` (scratch iTwins come and go per module and
   worker, so the test that happens to create one is arbitrary),
-- requests made inside a function in `STATE_DEPENDENT`: what they send or get back depends
-  on what earlier tests on the same worker left on the iTwin,
+- requests the suite sends inside `conformance.client.preparation(...)`: what they send or
+  get back depends on what earlier tests on the same worker left on the iTwin,
 - 429 answers, except in tests about rate limiting (`RATE_LIMIT_MARKER`): a shared
   subscription may throttle any request, and the client repeats it after Retry-After.
 """
@@ -22,7 +22,6 @@ it on the same worker, so four kinds of traffic are left out:
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,14 +63,6 @@ NOT_SCENARIO_OPERATIONS = {
 }
 # Tests about rate limiting: only they record the 429s they provoke.
 RATE_LIMIT_MARKER = "ratelimit"
-STATE_DEPENDENT = {
-    "conformance.suite.checks.ensure_baseline":
-        "uploads a baseline image only if the iTwin has none, which depends on the tests that "
-        "ran before on the same worker",
-    "conformance.suite.checks.assert_unchanged":
-        "reads back whichever image an earlier test left, to show a refusal stored nothing "
-        "(the test itself asserts that); its names end in that earlier image's extension",
-}
 SKIPPED_HERE = "skipped in this run"
 NOT_RUN = "not run in this session"
 PHASES_AT = {"call": ("setup", "call"), "teardown": ("teardown",)}
@@ -117,17 +108,6 @@ def pytest_configure(config: pytest.Config) -> None:
         plugin = FidelityPlugin(config, COMPARE, Path(compare))
     config.pluginmanager.register(plugin, "conformance-fidelity")
     add_exchange_listener(config, plugin.observe)
-
-
-def _state_dependent() -> bool:
-    """Whether the request being observed was sent from inside a `STATE_DEPENDENT` function."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        name = f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
-        if name in STATE_DEPENDENT:
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False
 
 
 def in_suite(item: pytest.Item) -> bool:
@@ -255,7 +235,7 @@ class FidelityPlugin:
         capture = self.capture
         if capture is None or nodeid != capture.nodeid:
             return
-        if exchange.operation in NOT_SCENARIO_OPERATIONS or _state_dependent():
+        if exchange.operation in NOT_SCENARIO_OPERATIONS or exchange.preparation:
             return
         if exchange.status == 429 and not capture.keeps_rate_limits:
             return

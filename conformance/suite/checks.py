@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from conformance.client import ApiClient
+from conformance.client import ApiClient, preparation
 from conformance.contract import ERRORS, DetailSpec
 from conformance.images import build_bytes, case
 
@@ -99,7 +99,8 @@ def identity(image: dict[str, str] | None) -> tuple[str, str, str] | None:
 
 def assert_unchanged(client: ApiClient, itwin_id: str, before: dict[str, str] | None) -> None:
     """The iTwin's image is still `before` (or still none): a refused request stored nothing."""
-    after = current_image(client, itwin_id)
+    with preparation("reads back whatever image an earlier test left"):
+        after = current_image(client, itwin_id)
     assert identity(after) == identity(before), (
         f"a refused request changed the stored image: before {identity(before)}, "
         f"after {identity(after)}")
@@ -144,9 +145,11 @@ def assert_stored(client: ApiClient, itwin_id: str, upload: httpx.Response,
 def ensure_baseline(client: ApiClient, itwin_id: str) -> dict[str, str]:
     """The iTwin's image, uploading a small one first if it has none, so that 'a refused
     request stored nothing' compares against a real image."""
-    image = current_image(client, itwin_id)
-    if image is None:
-        response = client.upload_image(itwin_id, build_bytes(case(BASELINE_CASE)), "image/png")
-        assert response.status_code == 201, f"baseline upload failed: {describe(response)}"
-        image = image_of(response)
+    with preparation("uploads a baseline only if earlier tests left no image"):
+        image = current_image(client, itwin_id)
+        if image is None:
+            body = build_bytes(case(BASELINE_CASE))
+            response = client.upload_image(itwin_id, body, "image/png")
+            assert response.status_code == 201, f"baseline upload failed: {describe(response)}"
+            image = image_of(response)
     return image

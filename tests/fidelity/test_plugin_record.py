@@ -4,7 +4,6 @@ often and however many workers record them."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from conformance.control import MockControl
 from conformance.fidelity.plugin import (
     NOT_RECORDED_MARKERS,
     NOT_SCENARIO_OPERATIONS,
-    STATE_DEPENDENT,
 )
 from conformance.plugin import AREAS
 from tests.fidelity.fidelity_testkit import (
@@ -93,12 +91,6 @@ class TestStable:
 
 
 class TestWhatIsNotRecorded:
-    @pytest.mark.parametrize("name", sorted(STATE_DEPENDENT))
-    def test_each_state_dependent_helper_is_still_in_the_suite(self, name: str) -> None:
-        """Found by name on the call stack: a rename would silently record them again."""
-        module, _, function = name.rpartition(".")
-        assert callable(getattr(importlib.import_module(module), function))
-
     @pytest.mark.parametrize("marker", sorted(NOT_RECORDED_MARKERS))
     def test_each_marker_left_out_is_a_suite_marker(self, marker: str) -> None:
         assert marker in AREAS

@@ -7,7 +7,13 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from conformance.client import ApiClient, ContractViolation, ContractWarning, RateLimited
+from conformance.client import (
+    ApiClient,
+    ContractViolation,
+    ContractWarning,
+    RateLimited,
+    preparation,
+)
 from conformance.contract import ACCEPT_V1, error_body
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -98,3 +104,14 @@ class TestHeaders:
         handler, seen = sequence(httpx.Response(401, json=error_body("HeaderNotFound")))
         client(handler).raw("GET", "/abc/image", auth=False)
         assert "authorization" not in seen[0].headers
+
+
+class TestPreparation:
+    def test_marks_exchanges_inside_and_only_inside(self) -> None:
+        handler, _ = sequence(httpx.Response(204))
+        seen: list[str | None] = []
+        api = client(handler, observers=[lambda exchange: seen.append(exchange.preparation)])
+        with preparation("baseline"):
+            api.delete_image("abc")
+        api.delete_image("abc")
+        assert seen == ["baseline", None]
