@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .redact import REDACTED, Redactor
+from ..redact import REDACTED, Redactor
 
 if TYPE_CHECKING:
     from conformance.client import Exchange

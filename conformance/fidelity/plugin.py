@@ -33,11 +33,11 @@ from conformance.contract import CREATE_ITWIN, DELETE_ITWIN
 from conformance.plugin import SUITE_DIR, add_exchange_listener, get_target
 from conformance.targets import Target
 
+from ..redact import Redactor
 from . import recording as rec
 from .compare import AGE, Difference, TestComparison, render_text
 from .known import Excused, KnownDifference, KnownDifferencesError, excuse, load_known, stale
 from .normalise import Normaliser
-from .redact import Redactor
 from .report import (
     DIFFERENT,
     NOT_RECORDED,

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .redact import Redactor, checked
+from ..redact import Redactor, checked
 
 FORMAT = 1
 SUFFIX = ".json"

@@ -12,7 +12,7 @@ exchanges into a compact, already redacted summary carried in the teardown repor
 the files, once.
 """
 
+from ..redact import Redactor
 from .deviations import Deviation, DeviationError, load_deviations
-from .redact import Redactor
 
 __all__ = ["Deviation", "DeviationError", "Redactor", "load_deviations"]

@@ -25,8 +25,8 @@ import pytest
 from ..client import DOWNLOAD, ContractViolation, Exchange
 from ..contract import DETAILS, EVIDENCE_LEVELS, UPLOAD_IMAGE
 from ..plugin import AREAS, SUITE_DIR
+from ..redact import Redactor
 from .images import preview
-from .redact import Redactor
 
 SUMMARY_PROPERTY = "conformance-report"
 MAX_EXCHANGE_VIEWS = 40  # per test, in the HTML

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .redact import Redactor
+from ..redact import Redactor
 
 FILENAME = "junit.xml"
 

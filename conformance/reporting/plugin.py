@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from .. import plugin as core
+from ..redact import Redactor
 from . import html, json, junit, markdown
 from .collect import (
     SUMMARY_PROPERTY,
@@ -31,7 +32,6 @@ from .collect import (
 )
 from .deviations import Deviation, DeviationBook, DeviationError, load_deviations, today_utc
 from .records import RecordBook, Run
-from .redact import Redactor
 
 JSON_FILE, MARKDOWN_FILE, HTML_FILE = "report.json", "summary.md", "report.html"
 DEVIATION_PREFIX = "known deviation: "

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from ..redact import Redactor
 from .collect import SUMMARY_PROPERTY
 from .deviations import Deviation
-from .redact import Redactor
 
 PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED = (
     "passed", "failed", "error", "skipped", "xfailed", "xpassed")

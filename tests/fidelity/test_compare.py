@@ -20,7 +20,7 @@ from conformance.fidelity.compare import (
 )
 from conformance.fidelity.normalise import Normaliser, sha256
 from conformance.fidelity.paths import render
-from conformance.fidelity.redact import Redactor
+from conformance.redact import Redactor
 from tests.fidelity.fidelity_testkit import (
     IMAGE_ID,
     error_json,

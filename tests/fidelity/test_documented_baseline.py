@@ -81,7 +81,7 @@ class TestWhatItStates:
                                  "test_names_carry_the_id_prefix_and_extension[png]")[
                                      "body"]["json"]["image"]
         assert image["smallImageName"] == "small_<image-id:1>.png"
-        assert "sig=<redacted>" in image["largeImageUrl"]
+        assert "sig=[REDACTED]" in image["largeImageUrl"]
 
     def test_204_delete_then_404(self, baseline: rec.Recording) -> None:
         scenario = "test_lifecycle.py::TestDelete::test_delete_then_get_is_404"

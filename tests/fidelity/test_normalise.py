@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from conformance.fidelity.normalise import Normaliser, media_type, sha256
-from conformance.fidelity.redact import REDACTED, Redactor
+from conformance.redact import REDACTED, Redactor
 from tests.fidelity.fidelity_testkit import (
     IMAGE_ID,
     ITWIN_ID,
@@ -18,7 +18,7 @@ from tests.fidelity.fidelity_testkit import (
 )
 
 OTHER_IMAGE = "0c1d2e3f-2222-4b8f-9d66-6e7f8a9b0c1d"
-SAS = "?se=<date>&sig=<redacted>&sp=r&sr=b&sv=<date>"
+SAS = "?se=<date>&sig=[REDACTED]&sp=r&sr=b&sv=<date>"
 
 
 def normalised(*exchanges: Any, secrets: tuple[str, ...] = ()) -> list[dict[str, Any]]:

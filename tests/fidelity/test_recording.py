@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conformance.fidelity import recording as rec
-from conformance.fidelity.redact import LeakError, Redactor
+from conformance.redact import LeakError, Redactor
 
 TODAY = dt.date(2026, 11, 27)
 NODE = "conformance/suite/test_lifecycle.py::TestDelete::test_delete_then_get_is_404"

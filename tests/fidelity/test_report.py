@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fidelity.redact import LeakError, Redactor
 from conformance.fidelity.report import (
     DIFFERENT,
     NOT_RECORDED,
@@ -21,6 +20,7 @@ from conformance.fidelity.report import (
     markdown,
     write,
 )
+from conformance.redact import LeakError, Redactor
 
 OVERSIZE = "test_upload_images.py::TestSizes::test_upload[size-png-5242881]"
 STATUS = {"path": "exchanges[0].response.status", "kind": "changed",

@@ -95,8 +95,8 @@ class TestNothingSecretIsWritten:
         files = {**read_tree(tmp_path / "rec"), **read_tree(tmp_path / "report")}
         assert {"fidelity.json", "fidelity.md", "fidelity.html"} <= set(files)
         # The leak was exercised: the echoed fields were recorded, scrubbed.
-        assert '"secret": "<redacted>"' in files["test_lifecycle.json"]
-        assert "signed with sig=<redacted> for Bearer <redacted>" in files["test_lifecycle.json"]
+        assert '"secret": "[REDACTED]"' in files["test_lifecycle.json"]
+        assert "signed with sig=[REDACTED] for Bearer [REDACTED]" in files["test_lifecycle.json"]
         # Every kind of secret of this run was there to be leaked.
         assert len(seen.target) >= 5 and seen.tokens and seen.signatures
         for value in seen.values():

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from conformance.reporting.redact import BEARER, JWT, SAS_SIGNATURE
+from conformance.redact import BEARER, JWT, SAS_SIGNATURE
 
 BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome",
             "google-chrome-stable")

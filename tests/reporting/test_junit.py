@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from conformance.redact import REDACTED, Redactor
 from conformance.reporting import junit
-from conformance.reporting.redact import Redactor
 
 from .report_checks import junit_problems
 
@@ -72,7 +72,7 @@ class TestFinish:
         path.write_text(GOOD.replace("trace", f"Authorization: Bearer {TOKEN} key-9999"))
         junit.finish(config(str(path), tmp_path), tmp_path, Redactor.of(["key-9999"]))
         text = path.read_text()
-        assert TOKEN not in text and "key-9999" not in text and "[REDACTED]" in text
+        assert TOKEN not in text and "key-9999" not in text and REDACTED in text
 
     def test_an_explicit_file_is_redacted_and_copied_into_the_directory(self,
                                                                        tmp_path: Path) -> None:

@@ -1,4 +1,6 @@
-"""Redaction: secrets, tokens and signatures leave no trace; image data survives it."""
+"""Redaction (conformance.redact, shared by fidelity and reporting): secrets, tokens and
+signatures leave no trace, image data survives a whole-file sweep, and a writer refuses
+text in which one survived."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import io
 import pytest
 from PIL import Image
 
-from conformance.reporting.redact import REDACTED, Redactor
+from conformance.redact import REDACTED, LeakError, Redactor, checked
 
 JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcmctYWRtaW4iLCJzY29wZSI6Iml0d2lu"
        "LXBsYXRmb3JtIn0.c2lnbmF0dXJlLWJ5dGVzLXRoYXQtbXVzdC1uZXZlci1sZWFr")
@@ -74,8 +76,8 @@ class TestLeaks:
 
 
     @pytest.mark.parametrize(("text", "kind"), [
-        ("x the-secret y", "secret #1"), (JWT, "JWT"), ("Bearer abcdefghijkl", "Bearer credential"),
-        (SAS_URL, "SAS signature")])
+        ("x the-secret y", "a secret of the target"), (JWT, "a JWT"),
+        ("Bearer abcdefghijkl", "a bearer credential"), (SAS_URL, "a SAS signature")])
     def test_each_kind_is_found_and_named_without_its_value(self, text: str, kind: str) -> None:
         found = Redactor.of(["the-secret"]).leaks(text)
         assert found == [kind] or kind in found
@@ -95,3 +97,70 @@ class TestImageData:
         cleaned = Redactor().text(page)
         assert uri in cleaned
         assert SIG not in cleaned
+
+
+SECRET = "s3cr3t-Client+Secret/value"
+SHORT_JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+
+
+class TestSecretForms:
+    def test_a_secret_is_scrubbed_anywhere_in_text(self) -> None:
+        assert Redactor([SECRET]).text(f"before {SECRET} after") == f"before {REDACTED} after"
+
+    def test_url_encoded_forms_too(self) -> None:
+        secret = "s3cr3t Client+Secret/value"
+        for encoded in ("s3cr3t%20Client%2BSecret%2Fvalue", "s3cr3t+Client%2BSecret%2Fvalue"):
+            text = f"client_secret={encoded}&x=1"
+            assert Redactor([secret]).text(text) == f"client_secret={REDACTED}&x=1"
+
+    def test_in_keys_and_values_of_a_tree(self) -> None:
+        tree = {SECRET: [SECRET, {"k": f"x{SECRET}"}], "n": 1}
+        assert Redactor([SECRET]).tree(tree) == {REDACTED: [REDACTED, {"k": f"x{REDACTED}"}],
+                                                 "n": 1}
+
+    def test_short_values_are_not_treated_as_secrets(self) -> None:
+        assert Redactor(["abc"]).text("abcdef") == "abcdef"
+
+
+class TestTokenShapes:
+    def test_jwt(self) -> None:
+        assert Redactor().text(f"token {SHORT_JWT}.") == f"token {REDACTED}."
+
+    def test_unsigned_jwt(self) -> None:
+        unsigned = SHORT_JWT.rsplit(".", 1)[0] + "."
+        assert Redactor().text(unsigned) == REDACTED
+
+    def test_sas_signature(self) -> None:
+        text = "https://a.blob.core.windows.net/c/b.png?sv=1&sig=AbC%2Bd%3D&se=2"
+        assert Redactor().text(text) == \
+            f"https://a.blob.core.windows.net/c/b.png?sv=1&sig={REDACTED}&se=2"
+
+    def test_bearer(self) -> None:
+        assert Redactor().text("Authorization: Bearer opaque.token-1") == \
+            f"Authorization: Bearer {REDACTED}"
+
+    def test_words_that_merely_contain_sig_are_kept(self) -> None:
+        assert Redactor().text("design=1&assign=2") == "design=1&assign=2"
+
+    def test_redacting_twice_changes_nothing(self) -> None:
+        once = Redactor([SECRET]).text(f"{SECRET} {SHORT_JWT} sig=x Bearer y")
+        assert Redactor([SECRET]).text(once) == once
+
+
+class TestLeakCheck:
+    @pytest.mark.parametrize(("text", "kind"), [
+        (f"x {SECRET} y", "a secret of the target"),
+        (SHORT_JWT, "a JWT"),
+        ("?sig=abc", "a SAS signature"),
+        ("bearer abcdefghij", "a bearer credential"),
+    ])
+    def test_each_kind_is_found_and_named_without_its_value(self, text: str,
+                                                            kind: str) -> None:
+        with pytest.raises(LeakError) as caught:
+            checked(Redactor([SECRET]), text, "out.json")
+        assert kind in str(caught.value)
+        assert SECRET not in str(caught.value) and SHORT_JWT not in str(caught.value)
+
+    def test_clean_text_passes(self) -> None:
+        clean = Redactor([SECRET]).text(f"{SECRET} {SHORT_JWT} sig=x Bearer y")
+        assert checked(Redactor([SECRET]), clean, "out.json") == clean
