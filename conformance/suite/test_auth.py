@@ -154,7 +154,7 @@ class TestUnfitTokens:
 
 
 # Claims only the mock can mint: each breaks one check a real service must make.
-MINTED = {
+MINTED: dict[str, dict[str, Any]] = {
     "not-yet-valid": {"not_before_in": 600},
     "wrong-issuer": {"issuer": "https://ims.example.invalid"},
     "wrong-audience": {"audience": "some-other-api"},
