@@ -233,16 +233,19 @@ def shared_lock(target: Target) -> Callable[[], contextlib.AbstractContextManage
     """A cross-process lock for changes to the shared iTwin, so `-n 2` stays correct."""
     key = hashlib.sha256(f"{target.base_url} {target.itwins.get('shared')}".encode()).hexdigest()
     path = Path(tempfile.gettempdir()) / f"itwin-conformance-shared-{key[:16]}.lock"
+    return lambda: file_lock(path)
 
-    @contextlib.contextmanager
-    def locked() -> Iterator[None]:
-        with open(path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-    return locked
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on this machine (xdist workers), held for the
+    block."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

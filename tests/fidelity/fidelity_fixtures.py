@@ -4,34 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conformance.mock import MockSettings, RunningMock, serve_in_thread
+from conformance.mock import RunningMock, serve_in_thread
 from tests.fidelity.fidelity_testkit import (
     SELECTION,
     Recorded,
-    StartMock,
     WriteTarget,
     run_suite,
     target_text,
 )
 
-
-@pytest.fixture
-def start_mock() -> Iterator[StartMock]:
-    """`start(**settings)`: a mock with those settings, stopped after the test."""
-    started: list[RunningMock] = []
-
-    def start(**settings: Any) -> RunningMock:
-        mock = serve_in_thread(MockSettings(**settings))
-        started.append(mock)
-        return mock
-
-    yield start
-    for mock in started:
-        mock.stop()
+pytest_plugins = ["tests.mock.mock_fixtures"]  # start_mock
 
 
 @pytest.fixture

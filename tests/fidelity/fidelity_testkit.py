@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.client import Exchange
 from conformance.mock import RunningMock
+from tests.mock.mock_fixtures import StartMock  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"
@@ -131,7 +132,7 @@ class Recorded:
     run: SuiteRun
 
 
-StartMock = Callable[..., RunningMock]
+
 WriteTarget = Callable[..., Path]
 
 

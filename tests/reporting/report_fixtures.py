@@ -5,26 +5,15 @@ One end-to-end run serves every test module (and every xdist worker) of a sessio
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from conformance.plugin import file_lock
+
 from .report_runs import SELECTION, ReportRun, run_report
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def shared_dir(tmp_path_factory: pytest.TempPathFactory, testrun_uid: str) -> Path:
@@ -41,7 +30,7 @@ def report_run(tmp_path_factory: pytest.TempPathFactory, testrun_uid: str) -> Re
     """The end-to-end run under `-n 2`, made once per session whatever the workers."""
     folder = shared_dir(tmp_path_factory, testrun_uid)
     saved = folder / "run.json"
-    with locked(folder / "lock"):
+    with file_lock(folder / "lock"):
         if not saved.exists():
             run = run_report(folder, ["--", "-n", "2", "-k", SELECTION])
             saved.write_text(json.dumps({**asdict(run), "out": str(run.out)}))

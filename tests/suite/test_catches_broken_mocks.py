@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,13 @@ import pytest
 
 from conformance.contract import ERRORS
 from conformance.images import CASES
-from conformance.mock import MockSettings, serve_in_thread
+from conformance.mock import MockSettings
 from conformance.mock import auth as mock_auth
 from conformance.mock import errors as mock_errors
 from conformance.mock import uploads as mock_uploads
 from conformance.mock.world import ITwin
+
+pytest_plugins = ["tests.mock.mock_fixtures"]  # start_mock
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"
@@ -60,20 +61,6 @@ def run_suite(mock: Any, tmp_path: Path, *selection: str) -> tuple[set[str], set
         elif not skipped:
             passed.add(name)
     return failed, passed
-
-
-@pytest.fixture
-def start_mock() -> Iterator[Any]:
-    started: list[Any] = []
-
-    def start(**settings: Any) -> Any:
-        mock = serve_in_thread(MockSettings(**settings))
-        started.append(mock)
-        return mock
-
-    yield start
-    for mock in started:
-        mock.stop()
 
 
 def upload_test(case_name: str) -> str:
