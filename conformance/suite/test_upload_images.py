@@ -81,24 +81,41 @@ class UploadCases:
 
 
 class TestSizes(UploadCases):
+    """At most 5,000,000 bytes is accepted, above 5 MiB refused (413 at 6 MiB, observed);
+    the band between is the profile's max_image_bytes. An empty body is refused."""
+
     group = "sizes"
 
 
 class TestRatios(UploadCases):
+    """Neither side more than 5 times the other: 5:1 and 1:5 accepted, anything longer
+    422 InvalidiTwinsRequest with the InvalidValue detail on target image."""
+
     group = "ratios"
 
 
 class TestTypes(UploadCases):
+    """PNG or JPEG only: other formats, text and noise are refused, as themselves or
+    disguised; a mislabelled PNG or JPEG may be accepted or refused (undetermined)."""
+
     group = "types"
 
 
 class TestVariants(UploadCases):
+    """Every kind of valid PNG or JPEG is an image the API takes (animated PNG and MPO
+    are undetermined)."""
+
     group = "variants"
 
 
 class TestCorruption(UploadCases):
+    """Truncated or damaged files: refused, or stored as a usable image (undetermined)."""
+
     group = "corruption"
 
 
 class TestFloods(UploadCases):
+    """Decompression bombs and huge legal images: refused, or stored as a usable image
+    (undetermined), never a 5xx or a hang."""
+
     group = "floods"
