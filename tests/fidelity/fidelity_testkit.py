@@ -18,7 +18,7 @@ from typing import Any
 
 from conformance.client import Exchange
 from conformance.mock import RunningMock
-from tests.mock.mock_fixtures import StartMock  # noqa: F401 (re-exported)
+from tests.mock.mock_testkit import StartMock  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
-from tests.mock.mock_testkit import Api, api_for
-
-StartMock = Callable[..., RunningMock]
+from tests.mock.mock_testkit import Api, StartMock, api_for
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,10 @@ from conformance.contract import ERROR, DetailSpec, error_body, validate
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
 
 PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
+
+
+# `start_mock(**settings)` (mock_fixtures): a mock with those settings.
+StartMock = Callable[..., RunningMock]
 
 
 def png(width: int = 64, height: int = 48, color: Any = (200, 30, 30), mode: str = "RGB"
