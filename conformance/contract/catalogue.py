@@ -38,11 +38,16 @@ class ErrorSpec:
             error["details"] = [detail.body() for detail in details]
         return {"error": error}
 
-    def matches(self, message: str) -> bool:
-        """Whether `message` is this error's message, with any `{placeholder}` filled."""
-        parts = re.split(r"\{\w+\}", self.message)
-        pattern = ".+?".join(re.escape(part) for part in parts)
-        return re.fullmatch(pattern, message, flags=re.DOTALL) is not None
+    def matches(self, message: str, **params: str) -> bool:
+        """Whether `message` is this error's message: each `{placeholder}` filled with
+        `params[name]` when given, else with any text. Runs of whitespace compare as one
+        space (Bentley's pages and the API's own text disagree on spacing)."""
+        pattern = ""
+        for literal, name in _TEMPLATE.findall(self.message):
+            pattern += re.escape(same_spacing(literal))
+            if name:
+                pattern += re.escape(same_spacing(params[name])) if name in params else ".+?"
+        return re.fullmatch(pattern, same_spacing(message), flags=re.DOTALL) is not None
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,20 @@ class DetailSpec:
 
     def body(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "target": self.target}
+
+    def matches(self, message: str) -> bool:
+        """Whether `message` is this detail's message, runs of whitespace compared as one."""
+        return same_spacing(message) == same_spacing(self.message)
+
+
+# Literal text, then the name of the `{placeholder}` that follows it (empty at the end).
+_TEMPLATE = re.compile(r"(.*?)(?:\{(\w+)\}|$)", re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def same_spacing(text: str) -> str:
+    """`text` with every run of whitespace made one space, ends stripped."""
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 _ERRORS = (

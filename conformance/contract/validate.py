@@ -80,11 +80,12 @@ def _media_type(response: httpx.Response) -> str:
     return value.split(";")[0].strip().lower()
 
 
-def _is_json_media(media: str, is_error: bool) -> bool:
-    if media == "application/json":
-        return True
-    # Success bodies may use a vendor JSON type; the error model names application/json.
-    return not is_error and media.startswith("application/") and media.endswith("+json")
+def is_json_media(media: str) -> bool:
+    """JSON by its media type: `application/json` or any `application/...+json` (Bentley's
+    vendor type among them), for success and error bodies alike; parameters such as
+    `charset` were stripped by the caller."""
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json"))
 
 
 def check_json_body(response: httpx.Response, schema_ref: str) -> list[Violation]:
@@ -92,10 +93,10 @@ def check_json_body(response: httpx.Response, schema_ref: str) -> list[Violation
     is_error = schema_ref == ERROR_SCHEMA
     kind = "error body" if is_error else "body"
     media = _media_type(response)
-    if not _is_json_media(media, is_error):
+    if not is_json_media(media):
         return [Violation("$content-type",
                           f"{kind} of status {response.status_code} has Content-Type "
-                          f"{media or '(none)'!r}, expected application/json")]
+                          f"{media or '(none)'!r}, expected application/json or a +json type")]
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -10,6 +10,8 @@ from conformance.contract import (
     ERROR,
     ERRORS,
     GET_IMAGE,
+    GET_ITWIN,
+    IMAGE_TOO_BIG,
     UPLOAD_IMAGE,
     WARNING,
     error_body,
@@ -52,6 +54,23 @@ class TestMediaType:
                                   headers={"content-type": "application/json; charset=utf-8"})
         assert findings(GET_IMAGE, response) == []
 
+    @pytest.mark.parametrize("media", [
+        "application/json", "application/json; charset=utf-8", "Application/JSON",
+        "application/vnd.bentley.itwin-platform.v1+json", "application/problem+json"])
+    def test_any_json_media_type_is_fine_for_errors_and_successes(self, media: str) -> None:
+        error = httpx.Response(404, content=b'{"error":{"code":"x","message":"y"}}',
+                               headers={"content-type": media})
+        success = httpx.Response(200, content=b'{"iTwin":{}}', headers={"content-type": media})
+        assert findings(GET_IMAGE, error) == []
+        assert [p for _, p, _ in findings(GET_ITWIN, success)] != ["$content-type"]
+
+    @pytest.mark.parametrize("media", ["text/plain", "application/octet-stream",
+                                       "text/json", "application/jsonp", ""])
+    def test_other_media_types_are_not_json(self, media: str) -> None:
+        response = httpx.Response(404, content=b'{"error":{"code":"x","message":"y"}}',
+                                  headers={"content-type": media})
+        assert findings(GET_IMAGE, response)[0][:2] == (ERROR, "$content-type")
+
     def test_invalid_json_is_named(self) -> None:
         response = httpx.Response(404, content=b"{", headers={"content-type": "application/json"})
         assert findings(GET_IMAGE, response)[0][:2] == (ERROR, "$body")
@@ -77,6 +96,23 @@ class TestCatalogue:
         spec = ERRORS["InvalidAuthorizationScheme"]
         assert spec.matches("Authorization scheme 'Basic' is not valid.")
         assert not spec.matches("Authorization scheme is not valid.")
+
+    def test_templated_message_with_a_value_matches_only_that_value(self) -> None:
+        spec = ERRORS["InvalidAuthorizationScheme"]
+        message = "Authorization scheme 'invalid-token' is not valid."
+        assert spec.matches(message, scheme="invalid-token")
+        assert not spec.matches(message, scheme="Basic")
+
+    def test_runs_of_whitespace_compare_as_one_space(self) -> None:
+        spec = ERRORS["Unauthorized"]
+        assert spec.matches(spec.message.replace(". ", ".  "))
+        assert spec.matches(f"  {spec.message}\n")
+        assert not spec.matches(spec.message.replace(" ", ""))
+
+    def test_detail_messages_compare_with_whitespace_collapsed(self) -> None:
+        assert "big.  It" in IMAGE_TOO_BIG.message  # as Bentley's page shows it
+        assert IMAGE_TOO_BIG.matches(IMAGE_TOO_BIG.message.replace("big.  It", "big. It"))
+        assert not IMAGE_TOO_BIG.matches(IMAGE_TOO_BIG.message.replace("5 MB", "6 MB"))
 
     def test_plain_message_matches_only_itself(self) -> None:
         spec = ERRORS["ImageNotFound"]
