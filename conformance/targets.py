@@ -7,6 +7,7 @@ whose repr and str never show the value, so they cannot leak through logs or tra
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -145,7 +146,19 @@ class Profile:
     oversize_status: int | None = None
     non_member_status: int | None = None
     admin_reads_without_membership: bool | None = None
+    # The thumbnail: its longest side at most this; its aspect the upload's (or not);
+    # its format ("same": the upload's).
+    thumbnail_max_side: int | None = None
+    thumbnail_keeps_aspect: bool | None = None
+    thumbnail_format: str | None = None
+    # How blobs are served: "image" (their image type) or "application/octet-stream".
+    blob_content_type: str | None = None
     cases: Mapping[str, CaseOutcome] = field(default_factory=dict)
+
+    def pinned(self, key: str) -> str:
+        """How a failure caused by the pin `key` names it, e.g.
+        `pinned by [profile] oversize_status = 413`."""
+        return f"pinned by [profile] {key} = {json.dumps(getattr(self, key))}"
 
 
 # Profile keys, the values each may take, and why the range is what it is.
@@ -153,6 +166,9 @@ _PROFILE_CHOICES: dict[str, tuple[object, ...]] = {
     "oversize_status": (413, 422),
     "non_member_status": (403, 404),
     "admin_reads_without_membership": (True, False),
+    "thumbnail_keeps_aspect": (True, False),
+    "thumbnail_format": ("same", "png", "jpeg"),
+    "blob_content_type": ("image", "application/octet-stream"),
 }
 # "5 MB" reads as 5,000,000 or 5 MiB; a limit outside that band contradicts the docs.
 _MAX_IMAGE_BYTES_BAND = (5_000_000, 5 * 1024 * 1024)
@@ -162,7 +178,7 @@ def parse_profile(table: Any, where: str) -> Profile:
     """A `Profile` from the target's [profile] table; an unknown key or value is an error."""
     if not isinstance(table, dict):
         raise TargetError(f"{where}: expected a table")
-    known = {"max_image_bytes", "cases", *_PROFILE_CHOICES}
+    known = {"max_image_bytes", "thumbnail_max_side", "cases", *_PROFILE_CHOICES}
     unknown = sorted(set(table) - known)
     if unknown:
         raise TargetError(f"{where}: unknown key(s) {', '.join(unknown)}; "
@@ -174,11 +190,18 @@ def parse_profile(table: Any, where: str) -> Profile:
     low, high = _MAX_IMAGE_BYTES_BAND
     if size is not None and (not isinstance(size, int) or not low <= size <= high):
         raise TargetError(f"{where}.max_image_bytes: must be an integer from {low} to {high}")
+    side = table.get("thumbnail_max_side")
+    if side is not None and (not isinstance(side, int) or isinstance(side, bool) or side < 1):
+        raise TargetError(f"{where}.thumbnail_max_side: must be a positive integer")
     return Profile(
         max_image_bytes=size,
         oversize_status=table.get("oversize_status"),
         non_member_status=table.get("non_member_status"),
         admin_reads_without_membership=table.get("admin_reads_without_membership"),
+        thumbnail_max_side=side,
+        thumbnail_keeps_aspect=table.get("thumbnail_keeps_aspect"),
+        thumbnail_format=table.get("thumbnail_format"),
+        blob_content_type=table.get("blob_content_type"),
         cases={name: _case_outcome(value, f"{where}.cases.{name}")
                for name, value in table.get("cases", {}).items()})
 

@@ -15,10 +15,11 @@ from starlette.requests import Request
 
 from conformance.contract import ACCEPT_V1
 
+from . import choices
 from .auth import authenticate
-from .errors import documented
+from .errors import ApiError, documented, mock_error
 from .state import MockState
-from .world import READ, ITwin, User
+from .world import ITwin, User
 
 _VENDOR_PREFIX = "application/vnd.bentley."
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -35,7 +36,8 @@ def check_accept(request: Request) -> None:
     media = [part.split(";")[0].strip().lower()
              for part in request.headers.get("accept", "").split(",")]
     vendor = [m for m in media if m.startswith(_VENDOR_PREFIX)]
-    if vendor and ACCEPT_V1 not in vendor:
+    if vendor and ACCEPT_V1 not in vendor and not state_of(request).settings.broken(
+            "unknown-accept-served"):
         raise documented("ResourceNotFound")
 
 
@@ -43,7 +45,8 @@ def caller(request: Request) -> User:
     """The authenticated caller of an API operation (Accept checked first)."""
     check_accept(request)
     state = state_of(request)
-    return authenticate(request, state.tokens, state.world, state.origin(request))
+    return authenticate(request, state.tokens, state.world, state.origin(request),
+                        state.settings)
 
 
 def normalize_id(raw: str) -> str | None:
@@ -54,14 +57,25 @@ def normalize_id(raw: str) -> str | None:
 def itwin_for(request: Request, user: User, action: str) -> ITwin:
     """The iTwin of the path if `user` may `action` it, else the documented refusal."""
     state = state_of(request)
+    settings = state.settings
     itwin_id = normalize_id(request.path_params["itwin_id"])
+    if itwin_id is None and settings.malformed_id_status == 400:
+        raise mock_error(choices.INVALID_ITWIN_ID)
     itwin = state.world.itwin(itwin_id) if itwin_id else None
     if itwin is None:
         raise documented("iTwinNotFound")
-    if not itwin.is_visible_to(user):
-        if state.settings.non_member_status == 404:
-            raise documented("iTwinNotFound")
+    admin_reads = settings.admin_reads_without_membership
+    if itwin.may(user, action, admin_reads=admin_reads) or settings.broken(
+            "permission-check-skipped"):
+        return itwin
+    if itwin.is_visible_to(user, admin_reads=admin_reads):
         raise documented("InsufficientPermissions")
-    if action != READ and not itwin.may(user, action):
-        raise documented("InsufficientPermissions")
-    return itwin
+    raise not_a_member(settings.non_member_status)
+
+
+def not_a_member(status: int) -> ApiError:
+    """What a caller who may not see the iTwin is told: that it is not there (404, so that
+    ids cannot be probed), or that it may not (403)."""
+    if status == 404:
+        return documented("iTwinNotFound")
+    return documented("InsufficientPermissions")

@@ -20,9 +20,11 @@ from conformance.contract.schemas import SCHEMA_FILES
 from . import blobs, choices, control, identity, images, itwins, uploads
 from .errors import ApiError, documented, mock_error
 from .faults import FaultMiddleware
+from .media import JsonMediaType
 from .routing import resource
 from .settings import MockSettings
 from .state import MockState
+from .throttle import Throttle
 
 ITWIN = "/itwins/{itwin_id}"
 SCHEMA_DOCUMENTS = ("openapi.json", *SCHEMA_FILES)
@@ -102,9 +104,15 @@ def create_app(settings: MockSettings | None = None, *, public_url: str | None =
         yield
         state.close()
 
+    # Outermost first: every API answer, injected faults and 429s included, gets the media
+    # type of the mock's reading.
+    middleware = [Middleware(FaultMiddleware, book=state.faults),
+                  Middleware(Throttle, settings=settings)]
+    if settings.json_media_type != "application/json":
+        middleware.insert(0, Middleware(JsonMediaType, media_type=settings.json_media_type))
     app = Starlette(
         routes=_routes(settings),
-        middleware=[Middleware(FaultMiddleware, book=state.faults)],
+        middleware=middleware,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error,
                             ClientDisconnect: _client_gone, Exception: _bug},
         lifespan=lifespan,

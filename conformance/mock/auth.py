@@ -17,6 +17,7 @@ from starlette.requests import Request
 from conformance.contract import REQUIRED_SCOPE
 
 from .errors import documented
+from .settings import MockSettings
 from .world import User, World
 
 AUDIENCE = REQUIRED_SCOPE
@@ -61,11 +62,12 @@ class TokenIssuer:
             return jwt.encode(payload, "", algorithm="none")
         raise ValueError(f"algorithm must be one of {ALGORITHMS}")
 
-    def verify(self, token: str, issuer: str) -> dict[str, Any]:
-        """The claims of a valid token; raises `jwt.PyJWTError` (or ValueError) otherwise."""
+    def verify(self, token: str, issuer: str, *, check_expiry: bool = True) -> dict[str, Any]:
+        """The claims of a valid token; raises `jwt.PyJWTError` (or ValueError) otherwise.
+        (`check_expiry` False exists only for the mock's deliberate breaks.)"""
         claims: dict[str, Any] = jwt.decode(
             token, self._public, algorithms=["RS256"], audience=AUDIENCE, issuer=issuer,
-            options={"require": _REQUIRED_CLAIMS}, leeway=0)
+            options={"require": _REQUIRED_CLAIMS, "verify_exp": check_expiry}, leeway=0)
         return claims
 
 
@@ -77,7 +79,15 @@ def has_scope(claims: dict[str, Any]) -> bool:
     return isinstance(scope, list) and REQUIRED_SCOPE in scope
 
 
-def authenticate(request: Request, tokens: TokenIssuer, world: World, issuer: str) -> User:
+def _checks_expiry(request: Request, settings: MockSettings) -> bool:
+    if settings.broken("expiry-not-checked"):
+        return False
+    reading = request.method in ("GET", "HEAD")
+    return not (reading and settings.broken("expiry-checked-on-writes-only"))
+
+
+def authenticate(request: Request, tokens: TokenIssuer, world: World, issuer: str,
+                 settings: MockSettings) -> User:
     """The caller, or the catalogue's 401 for the first check that fails."""
     header = request.headers.get("authorization")
     if header is None:
@@ -90,10 +100,10 @@ def authenticate(request: Request, tokens: TokenIssuer, world: World, issuer: st
         raise documented("InvalidAuthorizationScheme", scheme=scheme)
     token = parts[1].strip() if len(parts) > 1 else ""
     try:
-        claims = tokens.verify(token, issuer)
+        claims = tokens.verify(token, issuer, check_expiry=_checks_expiry(request, settings))
     except (jwt.PyJWTError, ValueError, TypeError):
         raise documented("Unauthorized") from None
-    if not has_scope(claims):
+    if not has_scope(claims) and not settings.broken("scope-not-checked"):
         raise documented("RequiredScopeMissing")
     user = world.user(claims.get("sub"))
     if user is None:

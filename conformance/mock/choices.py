@@ -37,6 +37,16 @@ BLOB_AUTH_FAILED = _mock(
     "is formed correctly including the signature.")
 BLOB_NOT_FOUND = _mock(404, "BlobNotFound", "The specified blob does not exist.")
 
+# Other readings of open points (settings.READINGS), in the shapes other APIs use.
+UNSUPPORTED_MEDIA_TYPE = _mock(
+    415, "UnsupportedMediaType",
+    "The Content-Type '{content_type}' is not supported. Supported media types are "
+    "'image/jpeg', 'image/png'.")
+EMPTY_BODY = _mock(400, "InvalidRequest", "The request body is empty.")
+INVALID_ITWIN_ID = _mock(400, "InvalidiTwinsRequest", "The iTwin id is not a valid GUID.")
+# The code of the "oversize-wrong-code" break: a plausible name that is not the documented one.
+WRONG_OVERSIZE_CODE = "PayloadTooLarge"
+
 SUPPORTED_TYPES = "Supported media types are 'image/jpeg', 'image/png'."
 
 

@@ -12,8 +12,10 @@ import ipaddress
 import sys
 
 from .app import create_app
+from .breaks import BREAKS
+from .breaks import describe as describe_breaks
 from .server import bind, origin_of, uvicorn_server
-from .settings import NON_MEMBER_STATUSES, OVERSIZE_STATUSES, MockSettings
+from .settings import READINGS, MockSettings
 from .target_file import render_target, write_atomically
 
 
@@ -34,12 +36,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="longest side at most N times the shortest (default: %(default)s)")
     parser.add_argument("--max-pixels", type=int, default=defaults.max_pixels, metavar="N",
                         help="pixel cap, checked before decoding (default: %(default)s)")
-    parser.add_argument("--oversize-status", type=int, choices=OVERSIZE_STATUSES,
-                        default=defaults.oversize_status,
-                        help="status of an oversize upload (default: %(default)s)")
-    parser.add_argument("--non-member-status", type=int, choices=NON_MEMBER_STATUSES,
-                        default=defaults.non_member_status,
-                        help="what a non-member gets (default: %(default)s)")
+    readings = parser.add_argument_group(
+        "readings", "how the mock answers where the contract is open; every choice is one a "
+                    "faithful server may make (docs/mock.md)")
+    for name, choices in READINGS.items():
+        _add_reading(readings, name, choices, READING_HELP[name])
+    parser.add_argument("--rate-limit", type=int, default=0, metavar="N",
+                        help="answer 429 with Retry-After past N API requests a second "
+                             "(default: no limit)")
+    parser.add_argument("--break", dest="breaks", action="append", default=[],
+                        choices=sorted(BREAKS), metavar="NAME",
+                        help="break one rule of the contract on purpose, to see a gate fail "
+                             "(repeatable): " + ", ".join(sorted(BREAKS)))
+
+
+READING_HELP = {
+    "oversize_status": "status of an oversize upload",
+    "non_member_status": "what a caller who is not a member gets",
+    "foreign_type_status": "status of an upload whose Content-Type is not PNG or JPEG",
+    "empty_body_status": "status of an empty upload",
+    "malformed_id_status": "status for an iTwin id that is not a GUID",
+    "admin_reads_without_membership": "may an Organization Administrator who is not a member "
+                                      "read",
+    "sniff_ambiguous_types": "store a PNG sent as image/jpeg (or the reverse), or one sent "
+                             "without Content-Type, as what its bytes are",
+    "reupload_keeps_names": "uploading the same bytes again keeps the image's names",
+    "thumbnail_shape": "fit: within the box, aspect kept; square: a centred square crop",
+    "thumbnail_format": "the thumbnail's format (same: the upload's)",
+    "blob_content_type": "Content-Type of blob downloads (image: the blob's image type)",
+    "json_media_type": "media type of JSON answers",
+    "single_space_messages": "one space after 'too big.' in the oversize detail",
+}
+
+
+def _add_reading(group: argparse._ArgumentGroup, name: str, choices: tuple[object, ...],
+                 help_text: str) -> None:
+    option = "--" + name.replace("_", "-")
+    default = choices[0]
+    if isinstance(default, bool):
+        group.add_argument(option, type=_yes_no, choices=choices, default=default,
+                           metavar="yes|no",
+                           help=f"{help_text} (default: {'yes' if default else 'no'})")
+    else:
+        group.add_argument(option, type=type(default), choices=choices, default=default,
+                           help=f"{help_text} (default: %(default)s)")
+
+
+def _yes_no(text: str) -> bool:
+    if text.lower() in ("yes", "true", "1"):
+        return True
+    if text.lower() in ("no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, got {text!r}")
 
 
 def is_loopback(host: str) -> bool:
@@ -54,8 +102,9 @@ def is_loopback(host: str) -> bool:
 def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         max_image_bytes=args.max_image_bytes, max_ratio=args.max_ratio,
-        max_pixels=args.max_pixels, oversize_status=args.oversize_status,
-        non_member_status=args.non_member_status, control=not args.no_control)
+        max_pixels=args.max_pixels, control=not args.no_control,
+        rate_limit_per_second=args.rate_limit, breaks=frozenset(args.breaks),
+        **{name: getattr(args, name) for name in READINGS})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     origin = (args.public_url or origin_of(sock)).rstrip("/")
     app = create_app(settings, public_url=origin)
     print(f"iTwins image API mock listening on {origin}/itwins", flush=True)
+    for line in describe_breaks(settings.breaks):
+        print(f"NOT FAITHFUL, broken on purpose: {line}", flush=True)
     if settings.control:
         print(f"control API: {origin}/__mock__", flush=True)
     if args.write_target:

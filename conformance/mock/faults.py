@@ -38,11 +38,17 @@ class Fault:
     def error(self) -> ApiError | None:
         if self.status is None:
             return None
-        headers = {"Retry-After": str(self.retry_after)}
         if self.status == 429:
-            headers["iTwinPlatform-RateLimit-Retry-After-Seconds"] = str(self.retry_after)
-            return documented("RateLimitExceeded", headers=headers)
-        return mock_error(choices.SERVICE_UNAVAILABLE, headers=headers)
+            return too_many_requests(self.retry_after)
+        return mock_error(choices.SERVICE_UNAVAILABLE,
+                          headers={"Retry-After": str(self.retry_after)})
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """The documented 429, with the seconds to wait as the real service says them."""
+    seconds = str(retry_after)
+    return documented("RateLimitExceeded", headers={
+        "Retry-After": seconds, "iTwinPlatform-RateLimit-Retry-After-Seconds": seconds})
 
 
 class FaultBook:

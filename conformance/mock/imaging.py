@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 from conformance.contract import IMAGE_RATIO, DetailSpec
 
 from . import choices
+from .breaks import CONSTANT_THUMBNAIL_GREY, CONSTANT_THUMBNAIL_SIZE
 from .settings import MockSettings
 
 PNG = "png"
@@ -44,6 +45,14 @@ class Header:
     format: str
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """The small image: its bytes and the format its name's extension says."""
+
+    data: bytes
+    format: str
 
 
 def sniff(data: bytes) -> str | None:
@@ -89,14 +98,15 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def inspect(data: bytes, declared: str, settings: MockSettings) -> Header:
-    """The header of an upload declared as `declared` (png or jpeg), or ImageRejected."""
+def inspect(data: bytes, declared: str | None, settings: MockSettings) -> Header:
+    """The header of an upload declared as `declared` (png or jpeg; None: the bytes decide),
+    or ImageRejected."""
     if not data:
         raise ImageRejected(choices.EMPTY_IMAGE)
     found = sniff(data)
     if found is None:
         raise ImageRejected(choices.NOT_AN_IMAGE)
-    if found != declared:
+    if declared is not None and found != declared and not settings.sniff_ambiguous_types:
         raise ImageRejected(choices.TYPE_MISMATCH)
     size = png_size(data) if found == PNG else jpeg_size(data)
     if size is None or 0 in size:
@@ -109,7 +119,7 @@ def inspect(data: bytes, declared: str, settings: MockSettings) -> Header:
     return Header(found, width, height)
 
 
-def thumbnail(data: bytes, header: Header, settings: MockSettings) -> bytes:
+def thumbnail(data: bytes, header: Header, settings: MockSettings) -> Thumbnail:
     """The small image: fully decoded (JPEG at reduced scale), shrunk, oriented, encoded.
 
     A PNG is verified first (chunk CRCs and a final IEND), since its decoder stops at the
@@ -125,19 +135,47 @@ def thumbnail(data: bytes, header: Header, settings: MockSettings) -> bytes:
         with Image.open(io.BytesIO(data), formats=formats) as image:
             if image.size != (header.width, header.height):
                 raise ImageRejected(choices.CORRUPT_IMAGE)
-            box = (settings.thumbnail_size, settings.thumbnail_size)
-            # Draft mode for JPEG: decodes at 1/2..1/8 scale, down to no less than the box.
-            # Pillow's default gap (2) asks for twice the box, so a 1400 px photo would be
-            # decoded and resampled at full size; the DCT scaling is as good and cheaper.
-            image.thumbnail(box, reducing_gap=1.0 if header.format == JPEG else 2.0)
-            small = _oriented(image)
+            small = _shrunk(image, header, settings)
     except Image.DecompressionBombError:
         raise ImageRejected(choices.too_many_pixels(settings.max_pixels)) from None
     except ImageRejected:
         raise
     except Exception:  # Pillow signals bad data with many types (OSError, SyntaxError, ...)
         raise ImageRejected(choices.CORRUPT_IMAGE) from None
-    return _encode(small, header.format, settings.thumbnail_quality)
+    fmt = header.format if settings.thumbnail_format == "same" else settings.thumbnail_format
+    return _broken(data, header, small, settings) or Thumbnail(
+        _encode(small, fmt, settings.thumbnail_quality), fmt)
+
+
+def _shrunk(image: Image.Image, header: Header, settings: MockSettings) -> Image.Image:
+    """Fit within the thumbnail box, aspect kept ("fit"), or cropped to a centred square of
+    exactly the box ("square", enlarging a smaller image): two readings of "a thumbnail"."""
+    box = (settings.thumbnail_size, settings.thumbnail_size)
+    # Draft mode for JPEG: decodes at 1/2..1/8 scale, down to no less than the box.
+    # Pillow's default gap (2) asks for twice the box, so a 1400 px photo would be
+    # decoded and resampled at full size; the DCT scaling is as good and cheaper.
+    image.thumbnail(box, reducing_gap=1.0 if header.format == JPEG else 2.0)
+    oriented = _oriented(image)
+    if settings.thumbnail_shape == "square":
+        return ImageOps.fit(oriented, box)
+    return oriented
+
+
+def _broken(data: bytes, header: Header, small: Image.Image,
+            settings: MockSettings) -> Thumbnail | None:
+    """The thumbnail of a deliberately broken mock (breaks.py), or None."""
+    if settings.broken("thumbnail-not-resized"):
+        return Thumbnail(data, header.format)
+    if settings.broken("constant-thumbnail"):
+        grey = Image.new("L", CONSTANT_THUMBNAIL_SIZE, CONSTANT_THUMBNAIL_GREY)
+        return Thumbnail(_encode(grey, PNG, settings.thumbnail_quality), PNG)
+    if settings.broken("blank-thumbnail"):
+        white = Image.new("RGB", small.size, (255, 255, 255))
+        return Thumbnail(_encode(white, header.format, settings.thumbnail_quality),
+                         header.format)
+    if settings.broken("small-name-wrong-extension"):
+        return Thumbnail(_encode(small, JPEG, settings.thumbnail_quality), header.format)
+    return None
 
 
 def _oriented(image: Image.Image) -> Image.Image:
@@ -149,8 +187,8 @@ def _oriented(image: Image.Image) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
-    """The thumbnail in the upload's format, converted only if that format cannot hold
-    its mode (e.g. 32-bit grayscale to PNG)."""
+    """The thumbnail in `fmt`, converted only if that format cannot hold its mode (e.g.
+    32-bit grayscale to PNG, RGBA to JPEG)."""
     if image.mode not in _WRITABLE_MODES[fmt]:
         image = image.convert(_FALLBACK_MODE[fmt])
     out = io.BytesIO()

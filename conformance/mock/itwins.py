@@ -18,12 +18,12 @@ from conformance.contract import READ_ONLY_ID, DetailSpec
 
 from . import choices
 from .access import caller, itwin_for, state_of
-from .blobs import SMALL
+from .blobs import LARGE, SMALL
 from .errors import documented, mock_error
 from .images import drop_image
 from .state import MockState
 from .streams import BodyTooLarge, read_limited
-from .world import DELETE, OWNER_ROLE, READ, ITwin, new_id
+from .world import DELETE, OWNER_ROLE, READ, ITwin, StoredImage, new_id
 
 # class -> the subClasses it allows, as the iTwins API pairs them.
 SUBCLASSES = {
@@ -51,12 +51,21 @@ def itwin_body(state: MockState, origin: str, itwin: ITwin) -> dict[str, Any]:
         "parentId": itwin.owner_org,
         "iTwinAccountId": itwin.owner_org,
         "imageName": image.small_name if image else None,
-        "image": state.sas.url(origin, SMALL, image.small_name) if image else None,
+        "image": _itwin_image_url(state, origin, image),
         "createdDateTime": itwin.created,
         "createdBy": itwin.created_by,
         "lastModifiedDateTime": itwin.last_modified,
         "lastModifiedBy": itwin.last_modified_by,
     }}
+
+
+def _itwin_image_url(state: MockState, origin: str, image: StoredImage | None) -> str | None:
+    """The small image's link (the large one's, where the mock is broken on purpose)."""
+    if image is None:
+        return None
+    if state.settings.broken("itwin-image-is-large"):
+        return state.sas.url(origin, LARGE, image.large_name)
+    return state.sas.url(origin, SMALL, image.small_name)
 
 
 def _text(body: dict[str, Any], name: str, problems: list[DetailSpec], *,
@@ -172,8 +181,10 @@ async def list_itwins(request: Request) -> Response:
     top = _query_int(request, "$top", DEFAULT_PAGE, 1, MAX_PAGE)
     skip = _query_int(request, "$skip", 0, 0, 10**9)
     search = request.query_params.get("$search", "")[:MAX_TEXT]
+    admin_reads = state.settings.admin_reads_without_membership
     visible = [i for i in state.world.itwins.values()
-               if i.is_visible_to(user) and (not search or _matches(i, search))]
+               if i.is_visible_to(user, admin_reads=admin_reads)
+               and (not search or _matches(i, search))]
     origin = state.origin(request)
     page = [itwin_body(state, origin, itwin)["iTwin"] for itwin in visible[skip:skip + top]]
     more = skip + top < len(visible)

@@ -9,10 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from conformance.contract import MAX_RATIO, SIZE_ALWAYS_REJECTED_ABOVE
+from conformance.contract import ACCEPT_V1, MAX_RATIO, SIZE_ALWAYS_REJECTED_ABOVE
+
+from .breaks import BREAKS
 
 OVERSIZE_STATUSES = (413, 422)
 NON_MEMBER_STATUSES = (403, 404)
+# Every reading of an open point the mock can play, its own choice first. Each alternative is
+# one a faithful server may make, so the suite must pass against every one (tests/suite).
+READINGS: dict[str, tuple[object, ...]] = {
+    "oversize_status": OVERSIZE_STATUSES,
+    "non_member_status": (404, 403),
+    "foreign_type_status": (422, 415),
+    "empty_body_status": (422, 400),
+    "malformed_id_status": (404, 400),
+    "admin_reads_without_membership": (True, False),
+    "sniff_ambiguous_types": (False, True),
+    "reupload_keeps_names": (False, True),
+    "thumbnail_shape": ("fit", "square"),
+    "thumbnail_format": ("same", "png", "jpeg"),
+    "blob_content_type": ("image", "application/octet-stream"),
+    "json_media_type": ("application/json", "application/json; charset=utf-8", ACCEPT_V1),
+    "single_space_messages": (False, True),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,24 @@ class MockSettings:
     # Thumbnails: the longest side of the small image, and its JPEG quality.
     thumbnail_size: int = 400
     thumbnail_quality: int = 85
+    # The other readings of open points (READINGS above; docs/mock.md says what each does).
+    foreign_type_status: int = 422
+    empty_body_status: int = 422
+    malformed_id_status: int = 404
+    admin_reads_without_membership: bool = True
+    sniff_ambiguous_types: bool = False
+    reupload_keeps_names: bool = False
+    thumbnail_shape: str = "fit"
+    thumbnail_format: str = "same"
+    blob_content_type: str = "image"
+    json_media_type: str = "application/json"
+    single_space_messages: bool = False
+    # A token bucket on the API (0: none), as a throttled staging host behaves.
+    rate_limit_per_second: int = 0
+    rate_limit_burst: int = 10
+    # Deliberate breaks of the contract (breaks.py), to prove the suite catches each one.
+    # A mock with any of them is not faithful; it says so when it starts.
+    breaks: frozenset[str] = frozenset()
     # Lifetimes. The contract promises SAS links valid "for a minimum of 1 hour".
     sas_ttl_seconds: int = 2 * 3600
     token_ttl_seconds: int = 3600
@@ -52,16 +89,26 @@ class MockSettings:
             if field.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
                 raise TypeError(f"MockSettings.{field.name} must be an int, got {value!r}")
         self._check_positive()
-        if self.oversize_status not in OVERSIZE_STATUSES:
-            raise ValueError(f"oversize_status must be one of {OVERSIZE_STATUSES}")
-        if self.non_member_status not in NON_MEMBER_STATUSES:
-            raise ValueError(f"non_member_status must be one of {NON_MEMBER_STATUSES}")
+        for name, choices in READINGS.items():
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}")
         if not 1 <= self.thumbnail_quality <= 95:
             raise ValueError("thumbnail_quality must be between 1 and 95")
+        if self.rate_limit_per_second < 0:
+            raise ValueError("rate_limit_per_second must be 0 (none) or more")
+        object.__setattr__(self, "breaks", frozenset(self.breaks))
+        unknown = sorted(self.breaks - set(BREAKS))
+        if unknown:
+            raise ValueError(f"unknown breaks {unknown}; known: {sorted(BREAKS)}")
+
+    def broken(self, name: str) -> bool:
+        """Whether this mock deliberately breaks the rule `name` (breaks.py)."""
+        return name in self.breaks
 
     def _check_positive(self) -> None:
         for name in ("max_image_bytes", "max_ratio", "max_pixels", "thumbnail_size",
                      "sas_ttl_seconds", "token_ttl_seconds", "max_itwins", "max_stored_bytes",
-                     "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults"):
+                     "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults",
+                     "rate_limit_burst"):
             if getattr(self, name) < 1:
                 raise ValueError(f"MockSettings.{name} must be at least 1")

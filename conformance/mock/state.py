@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from .auth import TokenIssuer
 from .blobs import BlobStore, SasSigner
+from .breaks import SHORT_LINK_SECONDS
 from .faults import FaultBook
 from .settings import MockSettings
 from .world import Seed, World
@@ -44,7 +45,8 @@ class MockState:
         self.settings = settings
         self.public_url = public_url.rstrip("/") if public_url else None
         self.tokens = TokenIssuer()
-        self.sas = SasSigner(settings.sas_ttl_seconds)
+        self.sas = SasSigner(SHORT_LINK_SECONDS if settings.broken("short-lived-links")
+                             else settings.sas_ttl_seconds)
         self.world = World(Seed.generate())
         self.blobs = BlobStore(settings.max_stored_bytes)
         self.faults = FaultBook(settings.max_faults)

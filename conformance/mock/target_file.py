@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance.contract import REQUIRED_SCOPE
 
 from .identity import TOKEN_PATH
+from .settings import MockSettings
 from .state import MockState
 from .world import PERSONAS
 
@@ -58,15 +59,25 @@ def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
     tables.append(_table("personas.no_scope", {
         "token": state.tokens.mint(holder, issuer=origin, expires_in=NO_SCOPE_TTL,
                                    scope=None)}))
-    tables.append(_table("profile", {
-        "max_image_bytes": settings.max_image_bytes,
-        "oversize_status": settings.oversize_status,
-        "non_member_status": settings.non_member_status,
-        # An Organization Administrator of the owning organization reads without membership.
-        "admin_reads_without_membership": True}))
+    tables.append(_table("profile", profile_of(settings)))
     if settings.control:
         tables.append(_table("mock", {"control_url": f"{origin}/__mock__"}))
     return "\n\n".join(tables) + "\n"
+
+
+def profile_of(settings: MockSettings) -> dict[str, str | int | bool]:
+    """The [profile] that pins each of the mock's readings of the open points (a mock broken
+    on purpose still claims the faithful ones: that is what its breaks are measured by)."""
+    return {
+        "max_image_bytes": settings.max_image_bytes,
+        "oversize_status": settings.oversize_status,
+        "non_member_status": settings.non_member_status,
+        "admin_reads_without_membership": settings.admin_reads_without_membership,
+        "thumbnail_max_side": settings.thumbnail_size,
+        "thumbnail_keeps_aspect": settings.thumbnail_shape == "fit",
+        "thumbnail_format": settings.thumbnail_format,
+        "blob_content_type": settings.blob_content_type,
+    }
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> Path:

@@ -8,15 +8,18 @@ held in memory at once.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from conformance.contract import IMAGE_TOO_BIG, DetailSpec
+from conformance.contract import ERRORS, IMAGE_TOO_BIG, DetailSpec
+from conformance.contract.catalogue import same_spacing
 
 from . import choices
 from .access import caller, itwin_for, state_of
-from .errors import ApiError, documented
-from .images import image_body, store_image
+from .errors import ApiError, documented, mock_error
+from .images import image_body, overwrite_refused, store_image
 from .imaging import FORMAT_OF_TYPE, ImageRejected, inspect, thumbnail
 from .settings import MockSettings
 from .streams import BodyTooLarge, read_limited
@@ -25,23 +28,45 @@ from .world import MODIFY
 
 def oversize(settings: MockSettings) -> ApiError:
     """413 RequestTooLarge as the real service answered 6 MiB, or the documented 422."""
+    if settings.broken("oversize-wrong-code"):
+        spec = ERRORS["RequestTooLarge"]
+        return ApiError(413, {"error": {"code": choices.WRONG_OVERSIZE_CODE,
+                                        "message": spec.message}})
     if settings.oversize_status == 413:
         return documented("RequestTooLarge")
-    return documented("InvalidiTwinsRequest", IMAGE_TOO_BIG)
+    detail = IMAGE_TOO_BIG
+    if settings.single_space_messages:  # the API's own text, where Bentley's page shows two
+        detail = replace(detail, message=same_spacing(detail.message))
+    return documented("InvalidiTwinsRequest", detail)
 
 
 def rejected(detail: DetailSpec) -> ApiError:
     return documented("InvalidiTwinsRequest", detail)
 
 
-def declared_format(request: Request) -> str:
-    """png or jpeg from the Content-Type (parameters ignored), else a 422."""
+def declared_format(request: Request, settings: MockSettings) -> str | None:
+    """png or jpeg from the Content-Type (parameters ignored); None where the bytes are to
+    decide (no header, with `sniff_ambiguous_types`); else the refusal of a foreign type."""
     raw = request.headers.get("content-type")
     media = (raw or "").split(";")[0].strip().lower()
     fmt = FORMAT_OF_TYPE.get(media)
-    if fmt is None:
-        raise rejected(choices.unsupported_type(raw or ""))
-    return fmt
+    if fmt is not None:
+        return fmt
+    if settings.broken("sniff-content-type") or (raw is None and settings.sniff_ambiguous_types):
+        return None
+    if settings.broken("foreign-type-401"):
+        raise documented("Unauthorized")
+    if settings.foreign_type_status == 415:
+        raise mock_error(choices.UNSUPPORTED_MEDIA_TYPE, content_type=(raw or "")[:100])
+    raise rejected(choices.unsupported_type(raw or ""))
+
+
+def _empty_body(settings: MockSettings) -> ApiError:
+    if settings.broken("empty-body-404"):
+        return documented("iTwinNotFound")
+    if settings.empty_body_status == 400:
+        return mock_error(choices.EMPTY_BODY)
+    return rejected(choices.EMPTY_IMAGE)
 
 
 async def upload_image(request: Request) -> Response:
@@ -49,16 +74,19 @@ async def upload_image(request: Request) -> Response:
     itwin = itwin_for(request, user, MODIFY)
     state = state_of(request)
     settings = state.settings
-    fmt = declared_format(request)
+    declared = declared_format(request, settings)
     async with state.upload_gate.get():
         try:
             data = await read_limited(request, settings.max_image_bytes)
         except BodyTooLarge:
             raise oversize(settings) from None
+        if not data:
+            raise _empty_body(settings)
         try:
-            header = inspect(data, fmt, settings)
+            header = inspect(data, declared, settings)
             small = await state.off_loop(thumbnail, data, header, settings)
         except ImageRejected as exc:
+            overwrite_refused(state, itwin, data)
             raise rejected(exc.detail) from None
     image = store_image(state, itwin, user, header.format, data, small)
     return JSONResponse(image_body(state, state.origin(request), image), status_code=201)

@@ -55,14 +55,16 @@ class User:
 
 @dataclass(frozen=True)
 class StoredImage:
-    """One upload: its id names both blobs, so small and large always belong together."""
+    """One upload: its id names both blobs, so small and large always belong together.
+    Each name's extension is its blob's format ("png" or "jpeg")."""
 
     id: str
-    ext: str  # "png" or "jpeg"
+    ext: str  # the upload's format
+    small_ext: str = ""  # the thumbnail's format; the upload's when not given
 
     @property
     def small_name(self) -> str:
-        return f"small_{self.id}.{self.ext}"
+        return f"small_{self.id}.{self.small_ext or self.ext}"
 
     @property
     def large_name(self) -> str:
@@ -94,22 +96,24 @@ class ITwin:
         self.last_modified = now_iso()
         self.last_modified_by = user.id
 
-    def may(self, user: User, action: str) -> bool:
+    def may(self, user: User, action: str, *, admin_reads: bool = True) -> bool:
         """Whether `user` may `action` (READ, MODIFY, DELETE) this iTwin.
 
-        An Organization Administrator of the owning organization may do anything; a member
-        may read, and modify or delete only if a role grants it.
+        An Organization Administrator of the owning organization may modify and delete
+        anything it owns, and read it too where `admin_reads` (undetermined: the mock's
+        reading is yes); a member may read, and modify or delete only if a role grants it.
         """
-        if user.org_admin and user.organization_id == self.owner_org:
-            return True
         role = self.members.get(user.id)
+        if user.org_admin and user.organization_id == self.owner_org and (
+                action != READ or admin_reads):
+            return True
         if role is None:
             return False
         return action == READ or (action == MODIFY and ITWINS_MODIFY in role) or (
             action == DELETE and ITWINS_DELETE in role)
 
-    def is_visible_to(self, user: User) -> bool:
-        return self.may(user, READ)
+    def is_visible_to(self, user: User, *, admin_reads: bool = True) -> bool:
+        return self.may(user, READ, admin_reads=admin_reads)
 
 
 @dataclass(frozen=True)

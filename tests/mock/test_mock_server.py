@@ -61,7 +61,11 @@ class TestServeInThread:
             assert target["itwins"]["shared"] == mock.state.world.seed.shared_itwin_id
             assert target["profile"] == {"max_image_bytes": 5_242_880, "oversize_status": 413,
                                          "non_member_status": 404,
-                                         "admin_reads_without_membership": True}
+                                         "admin_reads_without_membership": True,
+                                         "thumbnail_max_side": 400,
+                                         "thumbnail_keeps_aspect": True,
+                                         "thumbnail_format": "same",
+                                         "blob_content_type": "image"}
             for persona in PERSONAS:
                 entry = target["personas"][persona]
                 assert entry["token_url"] == f"{mock.origin}/connect/token"
@@ -82,11 +86,16 @@ class TestServeInThread:
 
     def test_settings_reach_the_profile(self) -> None:
         settings = MockSettings(max_image_bytes=5_000_000, oversize_status=422,
-                                non_member_status=403)
+                                non_member_status=403, admin_reads_without_membership=False,
+                                thumbnail_size=256, thumbnail_shape="square",
+                                thumbnail_format="jpeg",
+                                blob_content_type="application/octet-stream")
         with serve_in_thread(settings) as mock:
             assert tomllib.loads(mock.target_toml())["profile"] == {
                 "max_image_bytes": 5_000_000, "oversize_status": 422,
-                "non_member_status": 403, "admin_reads_without_membership": True}
+                "non_member_status": 403, "admin_reads_without_membership": False,
+                "thumbnail_max_side": 256, "thumbnail_keeps_aspect": False,
+                "thumbnail_format": "jpeg", "blob_content_type": "application/octet-stream"}
 
     def test_target_loads_with_the_suite_parser(self, tmp_path: Path) -> None:
         targets = pytest.importorskip("conformance.targets")
