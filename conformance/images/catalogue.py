@@ -204,16 +204,20 @@ FOREIGN = {
     "random": Foreign("random", {"seed": "random", "length": 4096}, "application/octet-stream",
                       "bin"),
 }
-# A valid PNG or JPEG under another label, or none: header or bytes, which wins is open.
+# Labels a valid PNG or JPEG is sent under, though the type must be image/png or image/jpeg
+# (documented): each must be refused, whatever the bytes are.
+FOREIGN_LABELS = {
+    "gif": "image/gif", "webp": "image/webp", "bmp": "image/bmp", "tiff": "image/tiff",
+    "svg": "image/svg+xml", "octet-stream": "application/octet-stream", "text": "text/plain",
+    "multipart": "multipart/form-data",
+}
+DOCUMENTED_TYPES = "Content-Type must be image/png or image/jpeg"
+# Only the swap and a missing header leave open whether the header or the bytes win.
 UNDETERMINED_LABELS: tuple[tuple[str, str, str | None, str], ...] = (
     ("type-png-as-jpeg", "png", JPEG, "a PNG labelled image/jpeg"),
     ("type-jpeg-as-png", "jpeg", PNG, "a JPEG labelled image/png"),
     ("type-png-no-content-type", "png", None, "a PNG sent without Content-Type"),
     ("type-jpeg-no-content-type", "jpeg", None, "a JPEG sent without Content-Type"),
-    ("type-png-as-octet-stream", "png", "application/octet-stream",
-     "a PNG labelled application/octet-stream"),
-    ("type-jpeg-as-octet-stream", "jpeg", "application/octet-stream",
-     "a JPEG labelled application/octet-stream"),
 )
 
 
@@ -231,6 +235,11 @@ def type_cases(palette: Palette) -> Iterator[Case]:
                        content_type, rejected(reason, "undetermined"), format=foreign.format,
                        width=foreign.width, height=foreign.height, signature=signature,
                        extension=foreign.extension)
+    for kind, what in (("png", "a PNG"), ("jpeg", "a JPEG")):
+        for label, content_type in FOREIGN_LABELS.items():
+            yield _valid_typed(palette, f"type-{kind}-as-{label}", kind, content_type,
+                               rejected(f"{what} labelled {content_type}: {DOCUMENTED_TYPES}",
+                                        "documented"))
     either_way = "the contract does not say whether header or bytes win"
     for name, kind, header, what in UNDETERMINED_LABELS:
         yield _valid_typed(palette, name, kind, header, either(f"{what}: {either_way}"))
