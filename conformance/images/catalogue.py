@@ -143,7 +143,10 @@ def size_cases(palette: Palette) -> Iterator[Case]:
                             "undetermined"), format=None, size=0, extension="bin")
 
 
-ALLOWED_RATIOS = ((1000, 200), (200, 1000), (500, 100), (100, 500), (5, 1), (1, 5), (1, 1))
+# (2000, 400): 5:1 exactly, and a longer side of 2,000 px, so its thumbnail must have fewer
+# pixels than it (a PNG and a JPEG, both cheap: one colour).
+ALLOWED_RATIOS = ((1000, 200), (200, 1000), (500, 100), (100, 500), (5, 1), (1, 5), (1, 1),
+                  (2000, 400))
 REJECTED_RATIOS = (
     ((1001, 200), "just over 5:1"), ((200, 1001), "just over 1:5"),
     ((501, 100), "5.01:1, just over"), ((100, 501), "1:5.01, just over"),
@@ -153,7 +156,7 @@ REJECTED_RATIOS = (
     ((1, 6), "1:6"), ((6, 1), "6:1"),
 )
 JPEG_RATIOS = (((1000, 200), True), ((200, 1000), True), ((1001, 200), False),
-               ((200, 1001), False))
+               ((200, 1001), False), ((2000, 400), True))
 WITHIN_RATIO = "sides within 5:1 either way"
 
 

@@ -15,7 +15,7 @@ REQUIRED = [
     "size-png-tiny", "size-jpeg-tiny", "size-empty-as-png",
     "ratio-1000x200", "ratio-200x1000", "ratio-1001x200", "ratio-501x100", "ratio-100x501",
     "ratio-549x100", "ratio-599x100", "ratio-2x11", "ratio-11x2", "ratio-1x5", "ratio-1x6",
-    "ratio-1x1", "ratio-600x100",
+    "ratio-1x1", "ratio-600x100", "ratio-2000x400", "ratio-jpeg-2000x400",
     *(f"type-{kind}{suffix}" for kind in ("gif", "webp", "bmp", "tiff", "heic", "svg", "text",
                                          "random") for suffix in ("", "-as-png", "-as-jpeg")),
     "type-png-as-jpeg", "type-jpeg-as-png", "type-png-no-content-type",
@@ -134,7 +134,15 @@ class TestRatioExpectations:
                                                    "InvalidValue", "image")
 
     def test_ratio_cases_are_small_files(self):
-        assert all(len(build_bytes(entry)) < 10_000 for entry in cases_in("ratios"))
+        """One colour each: even the 2000x400 JPEG is about 13 kB."""
+        assert all(len(build_bytes(entry)) < 20_000 for entry in cases_in("ratios"))
+
+    @pytest.mark.parametrize("name", ["ratio-2000x400", "ratio-jpeg-2000x400"])
+    def test_large_5_to_1_cases_for_the_smaller_thumbnail_rule(self, name):
+        """A longer side of at least 2,000 px: the thumbnail must have fewer pixels."""
+        entry = case(name)
+        assert (entry.width, entry.height) == (2000, 400) and entry.width == 5 * entry.height
+        assert entry.expectation.accepted is True and entry.signature is not None
 
 
 SWAPPED_OR_MISSING = {"type-png-as-jpeg", "type-jpeg-as-png", "type-png-no-content-type",
