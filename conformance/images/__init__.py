@@ -13,10 +13,12 @@ from .manifest import Problem, build_manifest, check_fixtures, load_manifest, wr
 from .model import Case, Expectation
 from .paths import FIXTURE_DIR, MANIFEST_PATH, default_fixture_dir, fixture_path, manifest_path
 from .proof import FixtureMismatch, Properties, read_properties, verify
+from .signature import TOLERANCE, mean_rgb, signature_mismatch
 
 __all__ = [
-    "CASES", "FIXTURE_DIR", "MANIFEST_PATH", "Case", "Expectation", "FixtureMismatch",
-    "Problem", "Properties", "build_bytes", "build_manifest", "case", "check_fixtures",
-    "default_fixture_dir", "ensure_fixtures", "fixture_path", "load_manifest", "manifest_path",
-    "read_properties", "verify", "write_gallery", "write_manifest",
+    "CASES", "FIXTURE_DIR", "MANIFEST_PATH", "TOLERANCE", "Case", "Expectation",
+    "FixtureMismatch", "Problem", "Properties", "build_bytes", "build_manifest", "case",
+    "check_fixtures", "default_fixture_dir", "ensure_fixtures", "fixture_path", "load_manifest",
+    "manifest_path", "mean_rgb", "read_properties", "signature_mismatch", "verify",
+    "write_gallery", "write_manifest",
 ]

@@ -29,7 +29,8 @@ except ImportError:  # Windows: no lock; the atomic renames still keep files who
 
 LOCK_NAME = ".lock"
 LOCAL_NAME = ".local-builds.json"
-BUILDER_MODULES = ("build.py", "catalogue.py", "jpeg.py", "noise.py", "png.py", "recipes.py")
+BUILDER_MODULES = ("build.py", "catalogue.py", "jpeg.py", "noise.py", "pictures.py", "png.py",
+                   "recipes.py", "signature.py")
 
 
 def ensure_fixtures(directory: Path | str | None = None) -> Path:

@@ -49,6 +49,7 @@ def entry(case: Case, data: bytes, properties: Properties | None = None) -> Reco
         "width": properties.width, "height": properties.height, "format": properties.format,
         "mode": properties.mode, "decodes": properties.decodes,
         "content_type": case.content_type, "expectation": asdict(case.expectation),
+        "signature": case.signature,
     }
     read_back: Record = json.loads(json.dumps(record))  # lists, not tuples, as when loaded
     return read_back
@@ -113,7 +114,8 @@ def _check_one(case: Case, path: Path, record: Record | None, pillow: object) ->
                 for message in declared_mismatches(case, read_properties(data))]
     problems += [Problem(case.name, "error",
                          f"{key} is {actual[key]!r}, manifest says {record.get(key)!r}")
-                 for key in (*STRICT_PROPERTIES, "file", "content_type", "expectation")
+                 for key in (*STRICT_PROPERTIES, "file", "content_type", "expectation",
+                             "signature")
                  if actual[key] != record.get(key)]
     if actual["sha256"] != record.get("sha256") and not problems:
         drift = f"{actual['bytes']} bytes, sha256 {str(actual['sha256'])[:12]}"

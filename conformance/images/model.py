@@ -41,9 +41,11 @@ class Expectation:
 class Case:
     """One fixture: how to build it, how to send it, what it is, and what must happen.
 
-    The declared properties (`size`, `width`, `height`, `format`, `decodes`) are what
-    `verify` checks before an upload; `format` is Pillow's name, None when Pillow cannot
-    identify the bytes, and then `width` and `height` are None too.
+    The declared properties (`size`, `width`, `height`, `format`, `decodes`, `signature`)
+    are what `verify` checks before an upload; `format` is Pillow's name, None when Pillow
+    cannot identify the bytes, and then `width` and `height` are None too. `signature` is
+    the mean colour of every frame, which a thumbnail must keep (see `signature`); None
+    where the colour cannot be judged (the catalogue says why).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Case:
     height: int | None
     format: str | None
     decodes: bool
+    signature: tuple[int, int, int] | None
     group: str
 
     def __post_init__(self) -> None:
@@ -68,4 +71,9 @@ class Case:
             raise ValueError(f"{self.name}: filename must be the name plus an extension")
         if self.format is None and (self.width, self.height, self.decodes) != (None, None, False):
             raise ValueError(f"{self.name}: bytes Pillow cannot identify have no dimensions")
+        if self.signature is not None and not (
+                self.decodes and len(self.signature) == 3
+                and all(isinstance(c, int) and 0 <= c <= 255 for c in self.signature)):
+            raise ValueError(f"{self.name}: a signature is three 0..255 levels of an image "
+                             "that decodes")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

@@ -158,20 +158,23 @@ def chunk_spans(png: bytes) -> Iterator[tuple[bytes, int, int]]:
         position = end
 
 
-def inflated_length(png: bytes, piece: int = 1 << 20) -> int:
-    """Bytes the IDAT stream inflates to, counted in bounded memory (safe on bombs).
+def inflated_pieces(png: bytes, piece: int = 1 << 20) -> Iterator[bytes]:
+    """The inflated IDAT stream in pieces of at most `piece` bytes (safe on bombs).
 
     Raises zlib.error if the stream is corrupt and ValueError if it ends early.
     """
     inflater = zlib.decompressobj()
-    total = 0
     for kind, start, end in chunk_spans(png):
         if kind != b"IDAT":
             continue
         pending = png[start + 8:end - 4]
         while pending:
-            total += len(inflater.decompress(pending, piece))
+            yield inflater.decompress(pending, piece)
             pending = inflater.unconsumed_tail
     if not inflater.eof:
         raise ValueError("the image data stream ends before its last block")
-    return total
+
+
+def inflated_length(png: bytes, piece: int = 1 << 20) -> int:
+    """Bytes the IDAT stream inflates to, counted in bounded memory (safe on bombs)."""
+    return sum(len(inflated) for inflated in inflated_pieces(png, piece))

@@ -1,5 +1,5 @@
 """Self-proof: read what a fixture really is, and refuse to upload it if that is not what its
-case declares, so a run never silently tests the wrong boundary.
+case declares, so a run never silently tests the wrong boundary (or the wrong colour).
 """
 
 import io
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from .model import Case
+from .signature import BUILD_TOLERANCE, Mean, describe, mean_rgb, within
 
 # Full decodes above this many pixels are skipped (flood cases declare `decodes` by recipe):
 # the 80-megapixel flood alone would take a second and 320 MB.
@@ -21,7 +22,8 @@ class FixtureMismatch(AssertionError):
 
 @dataclass(frozen=True)
 class Properties:
-    """What Pillow sees in some bytes. `decodes` is None when a full decode was skipped."""
+    """What Pillow sees in some bytes. `decodes` is None when a full decode was skipped;
+    `means` is the mean colour of every frame, None unless every frame decoded."""
 
     size: int
     format: str | None
@@ -29,16 +31,21 @@ class Properties:
     height: int | None
     mode: str | None
     decodes: bool | None
+    means: tuple[Mean, ...] | None = None
 
 
 def read_properties(data: bytes, full_decode: bool = True) -> Properties:
-    """Identify `data` with Pillow, then (unless a flood, or asked not to) decode it fully."""
+    """Identify `data` with Pillow, then (unless a flood, or asked not to) decode every
+    frame fully and measure its mean colour."""
     image = _open(data)
     if image is None:
         return Properties(len(data), None, None, None, None, False)
     width, height = image.size
-    decodes = _decodes(image) if full_decode and width * height <= FULL_DECODE_MAX_PIXELS else None
-    return Properties(len(data), image.format, width, height, image.mode, decodes)
+    format, mode = image.format, image.mode
+    if not full_decode or width * height > FULL_DECODE_MAX_PIXELS:
+        return Properties(len(data), format, width, height, mode, None)
+    means = _frame_means(image)
+    return Properties(len(data), format, width, height, mode, means is not None, means)
 
 
 def verify(case: Case, data: bytes) -> None:
@@ -56,10 +63,16 @@ def declared_mismatches(case: Case, actual: Properties) -> list[str]:
     declared = {"bytes": (case.size, actual.size), "format": (case.format, actual.format),
                 "width": (case.width, actual.width), "height": (case.height, actual.height),
                 "decodes": (case.decodes, actual.decodes)}
-    return [f"{name} is {real!r}, declared {expected!r}"
-            for name, (expected, real) in declared.items()
-            if real != expected and not (name == "bytes" and expected is None)
-            and not (name == "decodes" and real is None)]
+    mismatches = [f"{name} is {real!r}, declared {expected!r}"
+                  for name, (expected, real) in declared.items()
+                  if real != expected and not (name == "bytes" and expected is None)
+                  and not (name == "decodes" and real is None)]
+    if case.signature is not None and actual.means is not None:
+        mismatches += [f"mean colour of frame {index} is {describe(mean)}, declared signature "
+                       f"{describe(case.signature)} (build tolerance {BUILD_TOLERANCE})"
+                       for index, mean in enumerate(actual.means)
+                       if not within(mean, case.signature, BUILD_TOLERANCE)]
+    return mismatches
 
 
 def _open(data: bytes) -> Image.Image | None:
@@ -84,11 +97,16 @@ def _open_unchecked(data: bytes) -> Image.Image | None:
     return None
 
 
-def _decodes(image: Image.Image) -> bool:
+def _frame_means(image: Image.Image) -> tuple[Mean, ...] | None:
+    """The mean colour of each frame (an APNG or MPO has several), None if one fails."""
+    means = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image.load()
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                image.load()
+                means.append(mean_rgb(image))
     except Exception:
-        return False
-    return True
+        return None
+    return tuple(means)

@@ -2,6 +2,8 @@
 
 Every recipe is deterministic: PNGs come from `png` (STORED blocks where the byte count
 matters), JPEGs and the other formats from the pinned Pillow, noise from a seeded hash.
+Every picture that decodes shows the colour it is given as its mean (`pictures`), which
+the catalogue declares as the case's signature.
 """
 
 import io
@@ -11,13 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 from PIL import Image
 
-from . import jpeg, png
+from . import jpeg, pictures, png
 from .noise import noise
 
-# Measured for seeded RGB noise at quality 95 without chroma subsampling: about 2.43 bytes a
-# pixel. Sizing images at 2.5 leaves ~3% under the target for COM padding and encoder drift.
-JPEG_NOISE_QUALITY = 95
-JPEG_NOISE_BYTES_PER_PIXEL = 2.5
+# Measured for `pictures.noisy` (+-40 around the colour) at quality 100 without chroma
+# subsampling: 2.99-3.00 bytes a pixel, whatever the colour. Sizing images at 3.1 leaves ~3%
+# under the target for COM padding and encoder drift. Quality 100 keeps the pixel count (and
+# so the time to build, verify and thumbnail) at the level of full-range noise at 95.
+JPEG_NOISE_QUALITY = 100
+JPEG_NOISE_BYTES_PER_PIXEL = 3.1
 PNG_FIXED_BYTES = len(png.SIGNATURE) + 25 + png.CHUNK_OVERHEAD * 2  # IHDR, IDAT wrapper, IEND
 
 
@@ -45,78 +49,94 @@ def jpeg_noise_dims(budget: int) -> tuple[int, int]:
 
 # --- pixels ----------------------------------------------------------------------------------
 
-def pattern(width: int, height: int, channels: int) -> bytes:
-    """A smooth, deterministic 8-bit pattern: cheap to compress, different in every channel."""
-    return bytes((x * 7 + y * 3 + c * 85) & 0xFF
-                 for y in range(height) for x in range(width) for c in range(channels))
-
-
-def pattern_image(mode: str, width: int, height: int) -> Image.Image:
-    """A Pillow image of the pattern in an 8-bit mode (L, RGB, RGBA, CMYK, ...)."""
-    return Image.frombytes(mode, (width, height), pattern(width, height, len(mode)))
-
-
-def png_rows(width: int, height: int, colour_type: int, bit_depth: int,
-             fill: Sequence[int] | None = None) -> list[bytes]:
-    """Unfiltered scanlines: a solid `fill` or the pattern, at any depth the catalogue uses."""
-    channels = png.CHANNELS[colour_type]
+def png_rows(width: int, height: int, colour: Sequence[int], colour_type: int = 2,
+             bit_depth: int = 8, seed: str = "dither") -> list[bytes]:
+    """Unfiltered scanlines of a picture whose mean is `colour`, in any colour type and depth
+    the catalogue uses: a solid fill (alpha opaque, palette index 0), or a 1-bit dither."""
     if bit_depth == 1:
-        return [_checker_row(width, y) for y in range(height)]
+        return pictures.one_bit_rows(width, height, pictures.grey_level(colour), seed)
     if colour_type == 3:
-        return [bytes(((x // 4 + y // 4) % 16) for x in range(width)) for y in range(height)]
-    samples = bytes(fill) * width * height if fill else pattern(width, height, channels)
+        return [bytes(width)] * height  # every pixel is palette entry 0, the colour
+    samples = _samples(colour, colour_type)
     if bit_depth == 16:
         samples = bytes(byte for sample in samples for byte in (sample, sample))
-    step = png.row_bytes(width, colour_type, bit_depth)
-    return [samples[y * step:(y + 1) * step] for y in range(height)]
+    return [samples * width] * height
 
 
-def _checker_row(width: int, y: int) -> bytes:
-    bits = [((x // 4 + y // 4) & 1) for x in range(width)] + [0] * 7
-    return bytes(sum(bit << (7 - i) for i, bit in enumerate(bits[x:x + 8]))
-                 for x in range(0, width, 8))
+def _samples(colour: Sequence[int], colour_type: int) -> bytes:
+    """One pixel of `colour`: grey types take its (single) level, alpha is opaque."""
+    grey = colour_type in (0, 4)
+    channels = [pictures.grey_level(colour)] if grey else list(colour)
+    if colour_type in (4, 6):
+        channels.append(255)
+    return bytes(channels)
 
 
-def _palette_chunks(transparency: bool) -> list[bytes]:
-    colours = bytes(channel for i in range(16) for channel in (i * 16, 255 - i * 16, 128))
-    chunks = [png.chunk(b"PLTE", colours)]
+def _palette_chunks(colour: Sequence[int], transparency: bool) -> list[bytes]:
+    """PLTE with `colour` as entry 0 and 15 unused others; tRNS keeps entry 0 opaque and
+    makes the unused ones translucent, so the file is a real palette-with-alpha PNG whose
+    colour does not depend on how a server composites alpha."""
+    others = (channel for i in range(1, 16) for channel in (i * 16, 255 - i * 16, 128))
+    chunks = [png.chunk(b"PLTE", bytes([*colour, *others]))]
     if transparency:
-        chunks.append(png.chunk(b"tRNS", bytes(i * 17 for i in range(16))))
+        chunks.append(png.chunk(b"tRNS", bytes([255, *(i * 17 for i in range(15))])))
     return chunks
+
+
+def nudged(colour: Sequence[int], index: int) -> tuple[int, ...]:
+    """Frame `index` of an animation: the colour, then one channel moved by 1 per frame, so
+    frames differ and every one of them shows the signature."""
+    if index == 0:
+        return tuple(colour)
+    step = 1 if index % 2 else -1
+    return tuple(value + step * (channel == (index - 1) % 3)
+                 for channel, value in enumerate(colour))
+
+
+def _pixel(mode: str, colour: Sequence[int]) -> int | tuple[int, ...]:
+    """`colour` in `mode`'s channels: a grey level for L; CMYK pictures are given in CMYK."""
+    if mode == "L":
+        return pictures.grey_level(colour)
+    if len(colour) != len(mode):
+        raise ValueError(f"a {mode} picture needs {len(mode)} channels, not {tuple(colour)}")
+    return tuple(colour)
 
 
 # --- PNG recipes -----------------------------------------------------------------------------
 
-def png_image(width: int, height: int, colour_type: int = 2, bit_depth: int = 8,
-              interlaced: bool = False, transparency: bool = False,
-              fill: Sequence[int] | None = None, compression: str = "zlib") -> bytes:
-    """A valid PNG in any colour type and depth, plain or Adam7-interlaced."""
-    rows = png_rows(width, height, colour_type, bit_depth, fill)
+def png_image(width: int, height: int, colour: Sequence[int], colour_type: int = 2,
+              bit_depth: int = 8, interlaced: bool = False, transparency: bool = False,
+              compression: str = "zlib") -> bytes:
+    """A valid PNG showing `colour` in any colour type and depth, plain or Adam7-interlaced."""
+    rows = png_rows(width, height, colour, colour_type, bit_depth)
     if interlaced:
         pixel_bytes = png.CHANNELS[colour_type] * bit_depth // 8
         data = png.adam7_scanlines(rows, width, pixel_bytes)
     else:
         data = png.scanlines(rows)
     payload = png.stored_zlib(data) if compression == "stored" else png.compressed_zlib(data)
-    before = _palette_chunks(transparency) if colour_type == 3 else []
+    before = _palette_chunks(colour, transparency) if colour_type == 3 else []
     return png.assemble(png.ihdr(width, height, bit_depth, colour_type, interlaced), payload,
                         before)
 
 
-def png_noise_size(width: int, height: int, size: int, seed: str) -> bytes:
-    """An RGB noise PNG in STORED blocks, padded with a private chunk to exactly `size` bytes."""
-    pixels = memoryview(noise(seed, width * height * 3))
+def png_noise_size(width: int, height: int, size: int, seed: str,
+                   colour: Sequence[int]) -> bytes:
+    """An RGB noise PNG around `colour` in STORED blocks, padded with a private chunk to
+    exactly `size` bytes (stored blocks make the size independent of the pixels)."""
+    pixels = memoryview(pictures.noisy(width, height, colour, seed).tobytes())
     step = width * 3
     data = png.scanlines(pixels[y * step:(y + 1) * step] for y in range(height))
     padding = png.padding(png_noise_length(width, height), size)
     return png.assemble(png.ihdr(width, height, 8, 2), png.stored_zlib(data), after_idat=[padding])
 
 
-def apng(width: int, height: int, frames: int) -> bytes:
-    """An animated PNG: the default image is frame 0, later frames are fdAT chunks."""
+def apng(width: int, height: int, frames: int, colour: Sequence[int]) -> bytes:
+    """An animated PNG: the default image is frame 0, later frames are fdAT chunks; every
+    frame shows (within a level or two) the same colour, since a server may pick any."""
     def frame_payload(index: int) -> bytes:
-        fill = (index * 80 % 256, 255 - index * 80 % 256, 64)
-        return png.compressed_zlib(png.scanlines(png_rows(width, height, 2, 8, fill)))
+        return png.compressed_zlib(png.scanlines(png_rows(width, height,
+                                                          nudged(colour, index))))
 
     chunks = [png.animation_control(frames), png.frame_control(0, width, height)]
     later = []
@@ -126,16 +146,21 @@ def apng(width: int, height: int, frames: int) -> bytes:
     return png.assemble(png.ihdr(width, height, 8, 2), frame_payload(0), chunks, later)
 
 
-def png_flood(width: int, height: int, colour_type: int, bit_depth: int) -> bytes:
-    """A huge all-zero PNG compressed to a few hundred KB, streamed row batch by row batch."""
-    row = bytes(1 + png.row_bytes(width, colour_type, bit_depth))  # filter byte + zeros
-    payload = b"".join(png.repeated_rows_zlib(row, height))
+def png_flood(width: int, height: int, colour_type: int, bit_depth: int,
+              colour: Sequence[int] | None = None) -> bytes:
+    """A huge PNG of one repeated row (all zeros, or one colour) compressed to a few hundred
+    KB, streamed row batch by row batch."""
+    if colour is None:
+        row = bytes(png.row_bytes(width, colour_type, bit_depth))
+    else:
+        row = _samples(colour, colour_type) * width
+    payload = b"".join(png.repeated_rows_zlib(b"\x00" + row, height))  # filter byte: None
     return png.assemble(png.ihdr(width, height, bit_depth, colour_type), payload)
 
 
-def png_corrupt(width: int, height: int, defect: str) -> bytes:
-    """A pattern PNG with one defect: truncated, cut-in-ihdr, bad-crc-ihdr/-idat, no-iend."""
-    image = png_image(width, height)
+def png_corrupt(width: int, height: int, defect: str, colour: Sequence[int]) -> bytes:
+    """A PNG with one defect: truncated, cut-in-ihdr, bad-crc-ihdr/-idat, no-iend."""
+    image = png_image(width, height, colour)
     spans = {kind: (start, end) for kind, start, end in png.chunk_spans(image)}
     ihdr_start, ihdr_end = spans[b"IHDR"]
     idat_start, idat_end = spans[b"IDAT"]
@@ -153,14 +178,12 @@ def png_corrupt(width: int, height: int, defect: str) -> bytes:
 
 # --- JPEG recipes ----------------------------------------------------------------------------
 
-def jpeg_image(width: int, height: int, mode: str = "RGB", quality: int = 90,
-               progressive: bool = False, orientation: int | None = None,
-               fill: Sequence[int] | None = None) -> bytes:
-    """A valid JPEG in L, RGB or CMYK, optionally progressive or with an EXIF orientation."""
-    if fill:
-        image = Image.new(mode, (width, height), tuple(fill))
-    else:
-        image = pattern_image(mode, width, height)
+def jpeg_image(width: int, height: int, colour: Sequence[int], mode: str = "RGB",
+               quality: int = 90, progressive: bool = False,
+               orientation: int | None = None) -> bytes:
+    """A solid JPEG in L, RGB or CMYK (`colour` in CMYK then), optionally progressive or
+    with an EXIF orientation."""
+    image = pictures.solid(mode, width, height, _pixel(mode, colour))
     options: dict[str, object] = {"quality": quality, "progressive": progressive}
     if orientation is not None:
         exif = Image.Exif()
@@ -169,26 +192,30 @@ def jpeg_image(width: int, height: int, mode: str = "RGB", quality: int = 90,
     return jpeg.encode(image, **options)
 
 
-def jpeg_noise_size(width: int, height: int, size: int, seed: str) -> bytes:
-    """A noise JPEG from Pillow's encoder, padded with COM segments to exactly `size` bytes."""
-    image = Image.frombytes("RGB", (width, height), noise(seed, width * height * 3))
+def jpeg_noise_size(width: int, height: int, size: int, seed: str,
+                    colour: Sequence[int]) -> bytes:
+    """A noise JPEG around `colour` from Pillow's encoder, padded with COM segments to
+    exactly `size` bytes."""
+    image = pictures.noisy(width, height, colour, seed)
     encoded = jpeg.encode(image, quality=JPEG_NOISE_QUALITY, subsampling=0)
     if len(encoded) > size - jpeg.COM_MIN:
         raise ValueError(f"noise JPEG of {len(encoded)} bytes leaves no room to pad to {size}:"
-                         " the encoder has drifted; lower JPEG_NOISE_BYTES_PER_PIXEL")
+                         " the encoder has drifted; raise JPEG_NOISE_BYTES_PER_PIXEL")
     return jpeg.pad_to(encoded, size)
 
 
-def jpeg_truncated(width: int, height: int) -> bytes:
-    """A pattern JPEG cut halfway through its scan data: headers intact, no EOI."""
-    image = jpeg_image(width, height)
+def jpeg_truncated(width: int, height: int, colour: Sequence[int]) -> bytes:
+    """A JPEG cut halfway through its scan data: headers intact, no EOI."""
+    image = jpeg_image(width, height, colour)
     start = jpeg.scan_start(image)
     return image[:(start + len(image)) // 2]
 
 
-def mpo(width: int, height: int, frames: int) -> bytes:
-    """A multi-picture JPEG (MPO): a JPEG whose APP2 segment indexes further JPEGs."""
-    images = [Image.new("RGB", (width, height), (i * 90 % 256, 120, 200)) for i in range(frames)]
+def mpo(width: int, height: int, frames: int, colour: Sequence[int]) -> bytes:
+    """A multi-picture JPEG (MPO): a JPEG whose APP2 segment indexes further JPEGs; every
+    picture shows (within a level or two) the same colour, since a server may pick any."""
+    images = [pictures.solid("RGB", width, height, nudged(colour, index))
+              for index in range(frames)]
     buffer = io.BytesIO()
     images[0].save(buffer, "MPO", save_all=True, append_images=images[1:], quality=90)
     return buffer.getvalue()
@@ -196,10 +223,11 @@ def mpo(width: int, height: int, frames: int) -> bytes:
 
 # --- other types -----------------------------------------------------------------------------
 
-def pillow_image(format: str, width: int, height: int, mode: str = "RGB") -> bytes:
-    """A valid image in a format other than PNG or JPEG (GIF, WEBP, BMP, TIFF)."""
+def pillow_image(format: str, width: int, height: int, colour: Sequence[int],
+                 mode: str = "RGB") -> bytes:
+    """A valid solid image in a format other than PNG or JPEG (GIF, WEBP, BMP, TIFF)."""
     buffer = io.BytesIO()
-    pattern_image(mode, width, height).save(buffer, format)
+    pictures.solid(mode, width, height, _pixel(mode, colour)).save(buffer, format)
     return buffer.getvalue()
 
 

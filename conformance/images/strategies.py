@@ -8,8 +8,12 @@
 Every parameter takes a value, a strategy, or None to draw a default. Drawn sides are small
 (at most `max_side`) so property tests stay fast; by default sides stay within 5:1, the
 contract's limit, so that bodies are acceptable uploads.
+
+Drawn pictures are uniform, a solid fill (or a fine dither for 1-bit), so a thumbnail of
+one keeps its mean colour: `ImageBody.signature`, to compare with `signature_mismatch`.
 """
 
+import dataclasses
 import io
 import math
 from dataclasses import dataclass
@@ -20,8 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from PIL import Image
 
-from . import jpeg, png
+from . import jpeg, pictures, png
 from .noise import noise
+from .signature import COLOURS, GREYS, Signature
 
 MODES = {"PNG": ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"), "JPEG": ("L", "RGB", "CMYK")}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -37,6 +42,10 @@ class ImageBody:
     format: str
     mode: str
     content_type: str
+    # The mean colour any thumbnail of the picture keeps; None where it is not judged: CMYK
+    # (libraries convert it differently) and 1-bit pictures with an odd side (the dither is
+    # exact in 2x2 blocks). Defaults to None for bodies built by hand.
+    signature: Signature | None = None
 
     def __bytes__(self) -> bytes:
         return self.data
@@ -69,11 +78,11 @@ def image_bodies(draw: st.DrawFn, formats: tuple[str, ...] = ("PNG", "JPEG"),
     h = draw(_strategy(height, _heights(w, max_side, max_ratio)))
     if max_ratio is not None:
         assume(max(w, h) <= max_ratio * min(w, h))
-    data = encode(format, chosen_mode, w, h, seed=draw(st.integers(0, 2**32 - 1)))
+    body = image_body(format, chosen_mode, w, h, seed=draw(st.integers(0, 2**32 - 1)))
     size = draw(_strategy(target_size, st.just(None)))
     if size is not None:
-        data = _padded(format, data, size)
-    return ImageBody(data, w, h, format, chosen_mode, CONTENT_TYPES[format])
+        body = dataclasses.replace(body, data=_padded(format, body.data, size))
+    return body
 
 
 def png_bodies(**options: Any) -> st.SearchStrategy[ImageBody]:
@@ -86,16 +95,43 @@ def jpeg_bodies(**options: Any) -> st.SearchStrategy[ImageBody]:
     return image_bodies(formats=("JPEG",), **options)
 
 
-def encode(format: str, mode: str, width: int, height: int, seed: int = 0) -> bytes:
-    """A noise image in `mode`, encoded by Pillow as PNG or JPEG."""
-    image = Image.frombytes("RGB", (width, height), noise(str(seed), width * height * 3))
-    if mode == "I;16":
-        image = image.convert("L").convert("I;16")
-    elif mode != "RGB":
-        image = image.convert(mode)
+Picture = tuple[Image.Image, Signature | None]
+
+
+def picture(mode: str, width: int, height: int, seed: int = 0) -> Picture:
+    """A uniform picture in `mode` and its signature; `seed` chooses the colour."""
+    if mode == "1":
+        level = sorted(pictures.ONE_BIT_GREYS)[seed % len(pictures.ONE_BIT_GREYS)]
+        exact = width % 2 == 0 and height % 2 == 0
+        grey = (level, level, level) if exact else None
+        return pictures.one_bit(width, height, level, str(seed)), grey
+    if mode == "CMYK":
+        return pictures.solid(mode, width, height, tuple(noise(str(seed), 4))), None
+    grey_mode = mode in ("L", "LA", "I;16")
+    colour = GREYS[seed % len(GREYS)] if grey_mode else COLOURS[seed % len(COLOURS)]
+    if mode == "P":
+        image = pictures.solid("P", width, height, 0)
+        image.putpalette(colour)
+        return image, colour
+    level = colour[0]
+    pixel = {"L": (level,), "LA": (level, 255), "I;16": (level * 257,), "RGB": colour,
+             "RGBA": (*colour, 255)}[mode]
+    return pictures.solid(mode, width, height, pixel), colour
+
+
+def image_body(format: str, mode: str, width: int, height: int, seed: int = 0) -> ImageBody:
+    """The picture of `picture(mode, width, height, seed)`, encoded by Pillow as PNG or JPEG,
+    with its signature: what `image_bodies` draws, built directly."""
+    image, signature = picture(mode, width, height, seed)
     buffer = io.BytesIO()
     image.save(buffer, format, **({"quality": 90} if format == "JPEG" else {}))
-    return buffer.getvalue()
+    return ImageBody(buffer.getvalue(), width, height, format, mode, CONTENT_TYPES[format],
+                     signature)
+
+
+def encode(format: str, mode: str, width: int, height: int, seed: int = 0) -> bytes:
+    """The bytes of `image_body(format, mode, width, height, seed)`."""
+    return image_body(format, mode, width, height, seed).data
 
 
 def _heights(width: int, max_side: int, max_ratio: float | None) -> st.SearchStrategy[int]:

@@ -15,11 +15,13 @@ REQUIRED = [
     "size-png-tiny", "size-jpeg-tiny", "size-empty-as-png",
     "ratio-1000x200", "ratio-200x1000", "ratio-1001x200", "ratio-501x100", "ratio-100x501",
     "ratio-549x100", "ratio-599x100", "ratio-2x11", "ratio-11x2", "ratio-1x5", "ratio-1x6",
-    "ratio-1x1", "ratio-600x100",
+    "ratio-1x1", "ratio-600x100", "ratio-2000x400", "ratio-jpeg-2000x400",
     *(f"type-{kind}{suffix}" for kind in ("gif", "webp", "bmp", "tiff", "heic", "svg", "text",
                                          "random") for suffix in ("", "-as-png", "-as-jpeg")),
     "type-png-as-jpeg", "type-jpeg-as-png", "type-png-no-content-type",
-    "type-png-as-octet-stream",
+    "type-jpeg-no-content-type",
+    *(f"type-{kind}-as-{label}" for kind in ("png", "jpeg")
+      for label in ("gif", "webp", "bmp", "tiff", "svg", "octet-stream", "text", "multipart")),
     "variant-png-palette-transparency", "variant-png-grey", "variant-png-grey-alpha",
     "variant-png-1bit", "variant-png-rgba", "variant-png-grey-16bit", "variant-png-interlaced",
     "variant-png-animated", "variant-jpeg-grey", "variant-jpeg-cmyk", "variant-jpeg-progressive",
@@ -132,18 +134,55 @@ class TestRatioExpectations:
                                                    "InvalidValue", "image")
 
     def test_ratio_cases_are_small_files(self):
-        assert all(len(build_bytes(entry)) < 10_000 for entry in cases_in("ratios"))
+        """One colour each: even the 2000x400 JPEG is about 13 kB."""
+        assert all(len(build_bytes(entry)) < 20_000 for entry in cases_in("ratios"))
+
+    @pytest.mark.parametrize("name", ["ratio-2000x400", "ratio-jpeg-2000x400"])
+    def test_large_5_to_1_cases_for_the_smaller_thumbnail_rule(self, name):
+        """A longer side of at least 2,000 px: the thumbnail must have fewer pixels."""
+        entry = case(name)
+        assert (entry.width, entry.height) == (2000, 400) and entry.width == 5 * entry.height
+        assert entry.expectation.accepted is True and entry.signature is not None
+
+
+SWAPPED_OR_MISSING = {"type-png-as-jpeg", "type-jpeg-as-png", "type-png-no-content-type",
+                      "type-jpeg-no-content-type"}
+FOREIGN_LABELS = {"image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml",
+                  "application/octet-stream", "text/plain", "multipart/form-data"}
+
+
+class TestTypeExpectations:
+    @pytest.mark.parametrize("entry", [c for c in cases_in("types") if c.format not in
+                                       ("PNG", "JPEG")], ids=name_of)
+    def test_other_bytes_are_refused_with_an_undetermined_answer(self, entry):
+        expectation = entry.expectation
+        assert (expectation.accepted, expectation.statuses, expectation.code,
+                expectation.evidence) == (False, (), None, "undetermined")
+
+    @pytest.mark.parametrize("entry", [c for c in cases_in("types") if c.format in
+                                       ("PNG", "JPEG") and c.name not in SWAPPED_OR_MISSING],
+                             ids=name_of)
+    def test_valid_images_under_a_foreign_type_are_refused_as_documented(self, entry):
+        """Content-Type must be image/png or image/jpeg (documented): any 4xx, no code."""
+        expectation = entry.expectation
+        assert (expectation.accepted, expectation.statuses, expectation.code,
+                expectation.evidence) == (False, (), None, "documented")
+        assert entry.content_type in FOREIGN_LABELS
+        assert "Content-Type must be image/png or image/jpeg" in expectation.reason
+
+    def test_every_foreign_label_carries_a_png_and_a_jpeg(self):
+        labelled = {(c.format, c.content_type) for c in cases_in("types")
+                    if c.format in ("PNG", "JPEG") and c.name not in SWAPPED_OR_MISSING}
+        assert labelled == {(format, label) for format in ("PNG", "JPEG")
+                            for label in FOREIGN_LABELS}
+
+    @pytest.mark.parametrize("name", sorted(SWAPPED_OR_MISSING))
+    def test_only_the_swap_and_a_missing_header_stay_undetermined(self, name):
+        expectation = case(name).expectation
+        assert (expectation.accepted, expectation.evidence) == (None, "undetermined")
 
 
 class TestOtherExpectations:
-    @pytest.mark.parametrize("entry", cases_in("types"), ids=name_of)
-    def test_types_are_undetermined(self, entry):
-        expectation = entry.expectation
-        assert expectation.evidence == "undetermined"
-        if entry.format in ("PNG", "JPEG"):
-            assert expectation.accepted is None
-        else:
-            assert expectation.accepted is False and expectation.statuses == ()
 
     @pytest.mark.parametrize("entry", cases_in("variants"), ids=name_of)
     def test_valid_variants_are_accepted(self, entry):
@@ -160,3 +199,5 @@ class TestOtherExpectations:
         assert case("type-gif-as-png").content_type == "image/png"
         assert case("type-gif").content_type == "image/gif"
         assert case("type-png-as-octet-stream").content_type == "application/octet-stream"
+        assert case("type-jpeg-as-multipart").content_type == "multipart/form-data"
+        assert case("type-png-as-svg").content_type == "image/svg+xml"

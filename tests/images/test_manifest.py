@@ -66,6 +66,13 @@ class TestCommittedManifest:
         text = COMMITTED.read_text(encoding="utf-8")
         assert dumps(json.loads(text)) == text
 
+    def test_records_each_signature(self):
+        records = by_case(load_manifest(COMMITTED))
+        assert all(records[c.name]["signature"] == (list(c.signature) if c.signature else None)
+                   for c in CASES)
+        assert records["variant-jpeg-cmyk"]["signature"] is None
+        assert records["ratio-1x1"]["signature"] == list(case("ratio-1x1").signature)
+
     def test_records_the_pillow_that_made_it(self):
         assert load_manifest()["pillow"]
 
@@ -106,6 +113,17 @@ class TestCheck:
         problems = check_fixtures(built_dir, tampered, cases=[case("variant-jpeg-cmyk")])
         assert [p.severity for p in problems] == ["error"]
         assert "mode is 'CMYK', manifest says 'RGB'" in problems[0].message
+
+    def test_manifest_signature_change_is_an_error(self, built_dir, tmp_path):
+        manifest = load_manifest()
+        record = next(r for r in manifest["files"] if r["case"] == "ratio-1x6")
+        record["signature"] = [1, 2, 3]
+        tampered = tmp_path / "manifest.json"
+        tampered.write_text(dumps(manifest), encoding="utf-8")
+        problems = check_fixtures(built_dir, tampered, cases=[case("ratio-1x6")])
+        assert [p.severity for p in problems] == ["error"]
+        assert "signature is [" in problems[0].message
+        assert "manifest says [1, 2, 3]" in problems[0].message
 
     def test_missing_file_and_unknown_entry_are_errors(self, built_dir, tmp_path):
         directory = linked_copy(built_dir, tmp_path / "fixtures")

@@ -56,6 +56,9 @@ class TestBombs:
         assert (properties.format, properties.width, properties.height) == ("PNG", 65535, 65535)
         assert properties.decodes is None  # not attempted
 
+    def test_a_bomb_has_no_measured_colour(self):
+        assert read_properties(build_bytes(case("flood-png-20000x4000"))).means is None
+
     def test_unidentifiable_bytes_have_no_properties(self):
         properties = read_properties(b"not an image")
         assert (properties.format, properties.width, properties.decodes) == (None, None, False)

@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from PIL import Image
 
-from conformance.images.strategies import ImageBody, image_bodies, jpeg_bodies, png_bodies
+from conformance.images import TOLERANCE, read_properties, signature_mismatch
+from conformance.images.signature import BLANKS, BUILD_TOLERANCE, as_rgb, within
+from conformance.images.strategies import (
+    ImageBody,
+    encode,
+    image_bodies,
+    image_body,
+    jpeg_bodies,
+    png_bodies,
+)
 
 # Few examples keep the run fast. pytest makes a new instance of the class for each call, which
 # Hypothesis sees as a changing executor under pytest-repeat; these tests keep no state on self.
@@ -60,3 +69,49 @@ class TestImageBodies:
 
         with pytest.raises(InvalidArgument, match="CMYK"):
             draw()
+
+
+class TestSignatures:
+    @FEW
+    @given(image_bodies())
+    def test_drawn_bodies_show_their_signature_unless_cmyk_or_odd_1_bit(self, body):
+        if body.mode == "CMYK" or (body.mode == "1" and (body.width % 2 or body.height % 2)):
+            assert body.signature is None
+            return
+        assert body.signature is not None
+        means = read_properties(body.data).means
+        assert means is not None and within(means[0], body.signature, BUILD_TOLERANCE)
+        assert not any(within(blank, body.signature, TOLERANCE) for blank in BLANKS)
+
+    @FEW
+    @given(image_bodies(mode=st.sampled_from(["1", "L", "LA", "P", "RGB", "RGBA", "I;16"]),
+                        width=st.integers(8, 32).map(lambda side: side * 2),
+                        height=st.integers(8, 32).map(lambda side: side * 2)))
+    def test_a_thumbnail_of_a_drawn_body_keeps_its_signature(self, body):
+        """Halved, cropped to a centre square, and re-encoded as a JPEG of quality 50."""
+        image = as_rgb(opened(body))
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        small = image.crop((left, top, left + side, top + side)).resize((side // 2, side // 2))
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG", quality=50)
+        assert signature_mismatch(Image.open(io.BytesIO(buffer.getvalue())),
+                                  body.signature) is None
+
+    @FEW
+    @given(image_bodies(target_size=40_000, mode=st.sampled_from(["L", "P", "RGB", "RGBA"])))
+    def test_a_padded_body_shows_its_signature(self, body):
+        assert len(body.data) == 40_000
+        means = read_properties(body.data).means
+        assert means is not None and within(means[0], body.signature, BUILD_TOLERANCE)
+
+    def test_image_body_matches_encode(self):
+        body = image_body("PNG", "RGB", 12, 8, seed=3)
+        assert body.data == encode("PNG", "RGB", 12, 8, seed=3)
+        assert (body.width, body.height, body.format, body.mode, body.content_type) == (
+            12, 8, "PNG", "RGB", "image/png")
+        assert body.signature is not None
+
+    def test_the_seed_chooses_the_colour(self):
+        colours = {image_body("PNG", "RGB", 4, 4, seed=seed).signature for seed in range(20)}
+        assert len(colours) == 20
