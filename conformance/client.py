@@ -152,8 +152,13 @@ def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float
 
 @dataclass
 class ClientStats:
+    """What a client spent: requests sent (retries and downloads included), bytes of
+    request bodies, 429 retries and the seconds waited before them."""
+
     requests: int = 0
+    bytes_sent: int = 0
     retries: int = 0
+    retry_wait: float = 0.0
 
 
 @dataclass
@@ -242,6 +247,7 @@ class ApiClient:
         contract does not apply (tests assert what they expect of a blob).
         """
         started = time.perf_counter()
+        self.stats.requests += 1
         try:
             response = self._http.get(url)
         except httpx.TransportError as exc:
@@ -258,6 +264,7 @@ class ApiClient:
              headers: HeaderValues | None = None, content: bytes | None = None,
              json: Any = None, auth: bool = True) -> httpx.Response:
         retries = 0
+        first = time.monotonic()
         while True:
             started = time.perf_counter()
             response = self._send_once(method, path, headers, content, json, auth)
@@ -267,11 +274,13 @@ class ApiClient:
             if response.status_code != 429:
                 return response
             if retries >= self.max_retries:
-                raise RateLimited(f"{exchange.describe()}: still rate limited after "
-                                  f"{retries} retries")
+                raise RateLimited(f"{retries + 1} answers 429 in {time.monotonic() - first:.1f} s"
+                                  f" ({exchange.describe()})")
             retries += 1
+            wait = min(retry_after_seconds(response), self.max_retry_wait)
             self.stats.retries += 1
-            time.sleep(min(retry_after_seconds(response), self.max_retry_wait))
+            self.stats.retry_wait += wait
+            time.sleep(wait)
 
     def _send_once(self, method: str, path: str, headers: HeaderValues | None,
                    content: bytes | None, json: Any, auth: bool) -> httpx.Response:
@@ -279,6 +288,7 @@ class ApiClient:
                                            json=json)
         self._set_headers(request, headers, auth)
         self.stats.requests += 1
+        self.stats.bytes_sent += len(request.content)
         try:
             return self._http.send(request)
         except httpx.LocalProtocolError as exc:

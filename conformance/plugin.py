@@ -184,6 +184,11 @@ def get_target(config: pytest.Config) -> Target:
             raise pytest.UsageError(
                 f"{loaded.base_url} is the production host; pass --allow-production to run "
                 "there")
+        from .suite.outcomes import profile_problems  # the suite's reading of the catalogue
+
+        problems = profile_problems(loaded.profile)
+        if problems:
+            raise pytest.UsageError(f"{loaded.source or loaded.name}: " + "\n  ".join(problems))
         config.stash[_target] = loaded
     return config.stash[_target]
 
@@ -328,6 +333,17 @@ def shared_itwin(target: Target) -> str:
 
 
 @pytest.fixture(scope="module")
+def readable_itwin(target: Target, request: pytest.FixtureRequest) -> str:
+    """An iTwin that tests which only read may use: the module's scratch iTwin where the
+    target is destructive (no other worker touches it), else the shared one."""
+    if target.destructive:
+        return str(request.getfixturevalue("scratch_itwin"))
+    if "shared" not in target.itwins:
+        pytest.skip(f"target {target.name} is read-only and names no [itwins] shared")
+    return target.itwins["shared"]
+
+
+@pytest.fixture(scope="module")
 def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
                   request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh iTwin owned by org_admin's organization, deleted afterwards even on failure."""
@@ -356,22 +372,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 
-def _retries(config: pytest.Config) -> int:
-    return sum(client.stats.retries for client in config.stash.get(_clients, []))
+# What each test spent, as user properties: requests sent (retries included), bytes sent
+# in request bodies, 429 retries, and seconds waited for Retry-After.
+TRAFFIC_KEYS = ("requests", "bytes_sent", "retries", "retry_wait")
+
+
+def _totals(config: pytest.Config) -> tuple[float, ...]:
+    clients = config.stash.get(_clients, [])
+    return tuple(sum(getattr(client.stats, key) for client in clients) for key in TRAFFIC_KEYS)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Counts the test's 429 retries; a 429 that never ends is reported as rate limiting."""
-    before = _retries(item.config)
+    """Counts the test's requests, bytes sent and 429 retries; a 429 that outlasts every
+    retry fails the test (a throttled target has not shown it conforms)."""
+    before = _totals(item.config)
     try:
         return (yield)
     except RateLimited as exc:
-        pytest.skip(f"rate limited: {exc}")
+        pytest.fail(f"throttled: {exc}", pytrace=False)
     finally:
-        retried = _retries(item.config) - before
-        if retried:
-            item.user_properties.append(("retries", retried))
+        for key, value in zip(TRAFFIC_KEYS, _totals(item.config), strict=True):
+            spent = value - before[TRAFFIC_KEYS.index(key)]
+            if spent:
+                item.user_properties.append((key, round(spent, 3)))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -385,14 +409,41 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             level = next((lv for lv in EVIDENCE_LEVELS if lv in report.keywords), None)
             if level:
                 counts[(level, outcome)] += 1
-    retries = sum(value for outcome in ("passed", "failed")
-                  for report in terminalreporter.stats.get(outcome, [])
-                  for key, value in getattr(report, "user_properties", []) if key == "retries")
     if not counts:
         return
     terminalreporter.section("conformance by evidence level")
-    if retries:
-        terminalreporter.write_line(f"429 retries waited out: {retries}")
     for level in EVIDENCE_LEVELS:
         row = ", ".join(f"{counts[(level, o)]} {o}" for o in ("passed", "failed", "skipped"))
         terminalreporter.write_line(f"{level:>13}: {row}")
+    _write_traffic(terminalreporter)
+
+
+def traffic_by_area(reports: list[Any]) -> dict[str, Counter[str]]:
+    """What the tests of each area spent (TRAFFIC_KEYS), and "all"."""
+    spent: dict[str, Counter[str]] = {}
+    for report in reports:
+        area = next((name for name in AREAS if name in report.keywords), "other")
+        for key, value in getattr(report, "user_properties", []):
+            if key in TRAFFIC_KEYS:
+                for name in (area, "all"):
+                    spent.setdefault(name, Counter())[key] += value
+    return spent
+
+
+def _write_traffic(terminalreporter: Any) -> None:
+    reports = [r for outcome in ("passed", "failed") for r in terminalreporter.stats.get(
+        outcome, []) if getattr(r, "when", "") == "call"]
+    spent = traffic_by_area(reports)
+    if not spent:
+        return
+    terminalreporter.section("conformance traffic")
+    for area, row in sorted(spent.items(), key=lambda item: item[0] == "all"):
+        line = (f"{area:>13}: {int(row['requests'])} requests, "
+                f"{row['bytes_sent'] / 1e6:.1f} MB sent")
+        if row["retries"]:
+            line += f", 429s waited out: {int(row['retries'])} ({row['retry_wait']:.1f} s)"
+        terminalreporter.write_line(line)
+    throttled = [r.nodeid for r in reports if r.failed and "throttled: " in str(r.longrepr)]
+    if throttled:
+        terminalreporter.write_line(f"throttled (429 past every retry): {len(throttled)} "
+                                    "tests failed", red=True)

@@ -24,16 +24,18 @@ from schemathesis import GenerationMode
 from conformance.client import ApiClient
 from conformance.contract import IMAGE_OPERATIONS, MAX_RATIO, operation, schema_dir
 from conformance.images import read_properties
-from conformance.images.strategies import CONTENT_TYPES, ImageBody, encode, image_bodies
+from conformance.images.strategies import ImageBody, image_bodies, image_body
 
 # The image operations and get-itwin; never create-itwin or delete-itwin.
 FUZZED_OPERATIONS = IMAGE_OPERATIONS
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Schemathesis' response checks that read the document alone; none of them sends requests.
+# Not content_type_conformance: it knows only the document's `application/json`, while any
+# JSON media type is JSON (with a charset, or Bentley's vendor type); the client's validator,
+# which every answer has passed, is the one judge of media types.
 RESPONSE_CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
-    "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
 )
@@ -184,8 +186,7 @@ def shaped_bodies() -> st.SearchStrategy[ImageBody]:
 
 def fixed_body(format: str, width: int, height: int) -> ImageBody:
     """One RGB body of this shape, for explicit examples."""
-    data = encode(format, "RGB", width, height)
-    return ImageBody(data, width, height, format, "RGB", CONTENT_TYPES[format])
+    return image_body(format, "RGB", width, height)
 
 
 def assert_is(body: ImageBody) -> None:

@@ -17,7 +17,7 @@ from schemathesis import GenerationMode
 from conformance.client import ApiClient
 from conformance.contract import IMAGE_RATIO, SIZE_ALWAYS_ACCEPTED
 from conformance.images.strategies import ImageBody
-from conformance.targets import Target
+from conformance.targets import Profile, Target
 
 from .checks import assert_detail, assert_error, assert_status
 from .fuzzing import (
@@ -32,6 +32,8 @@ from .fuzzing import (
     shaped_bodies,
     within_ratio,
 )
+from .stored import Reader, assert_upload_answer
+from .thumbnails import Upload
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.destructive]
 
@@ -78,13 +80,14 @@ class TestAspectRatio:
     @example(image=fixed_body("PNG", 1, 6))
     @example(image=fixed_body("JPEG", 6, 1))
     def test_upload_is_201_exactly_within_5_to_1(self, admin: ApiClient, scratch_itwin: str,
-                                                 image: ImageBody) -> None:
+                                                 profile: Profile, image: ImageBody) -> None:
         note(f"{image.format} {image.width}x{image.height}, {len(image.data)} bytes")
         assert_is(image)
         assert len(image.data) <= SIZE_ALWAYS_ACCEPTED
         response = admin.upload_image(scratch_itwin, image.data, image.content_type)
         if within_ratio(image.width, image.height):
             assert_status(response, 201)
+            assert_upload_answer(Reader(admin, profile), response, Upload.of_body(image))
         else:
             assert_error(response, 422, "InvalidiTwinsRequest")
             assert_detail(response, IMAGE_RATIO)

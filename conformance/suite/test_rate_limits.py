@@ -57,9 +57,9 @@ def recorded(client: ApiClient) -> Iterator[list[Exchange]]:
 
 
 def assert_rate_limited(exchange: Exchange) -> None:
-    """The documented 429: Retry-After in seconds and the documented error code."""
+    """The documented 429: Retry-After in whole seconds and the documented error code."""
     headers = {name.lower(): value for name, value in exchange.response_headers.items()}
-    assert headers.get("retry-after") == str(RETRY_AFTER), (
+    assert headers.get("retry-after", "").isdigit(), (
         f"{exchange.describe()}: Retry-After is {headers.get('retry-after')!r}")
     error = json.loads(exchange.response_body)["error"]
     assert error["code"] in RATE_LIMIT_CODES, f"{exchange.describe()}: code {error['code']}"
@@ -83,10 +83,13 @@ class TestTooManyRequests:
             response = admin.get_itwin(scratch_itwin)
         waited = time.monotonic() - started
         assert_status(response, 200)
-        assert [exchange.status for exchange in seen] == [429] * INJECTED_429S + [200]
+        # The injected 429s, then the answer; a throttled target may add 429s of its own.
+        statuses = [exchange.status for exchange in seen]
+        assert statuses[-1] == 200 and set(statuses[:-1]) == {429}, statuses
+        assert len(statuses) - 1 >= INJECTED_429S, statuses
         for exchange in seen[:-1]:
             assert_rate_limited(exchange)
-        assert admin.stats.retries - retries == INJECTED_429S
+        assert admin.stats.retries - retries == len(statuses) - 1
         assert waited >= INJECTED_429S * RETRY_AFTER - CLOCK_SLACK, (
             f"{INJECTED_429S} Retry-After of {RETRY_AFTER} s were waited out in {waited:.2f} s")
 

@@ -114,7 +114,7 @@ class TestWhatIsNotRecorded:
                                                    method="DELETE", path_prefix="/itwins/")
         run = run_suite(write_target(mock), [f"test_lifecycle.py::{DELETE_THEN_GET}"],
                         f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
-        assert "429 retries waited out: 1" in run.output
+        assert "429s waited out: 1 (" in run.output
         recorded = load_module(tmp_path / "rec", "test_lifecycle.json")["tests"]
         expected = load_module(recorded_mock.directory, "test_lifecycle.json")["tests"]
         assert recorded[DELETE_THEN_GET] == expected[DELETE_THEN_GET]

@@ -1,158 +1,182 @@
-"""The suite fails, naming the right tests, against mocks that break the contract.
+"""The suite fails, naming exactly the right tests, against mocks that each break one rule.
 
-Each test starts the mock in this process, altered through its settings or patched, and
-runs part of the suite against it in a subprocess over HTTP, as against any target. The
-target file claims the faithful profile: the mock breaks the contract, the target does not.
+Each variant is the mock with one setting wrong or one break of `conformance.mock.breaks`;
+the suite runs against it in a subprocess over HTTP, once with the faithful mock's
+`[profile]` and once with none (the shape of a staging target file), and must fail exactly
+the tests that assert the broken rule, computed from the catalogue where they are many.
+A break that is a break only against a pin (a limit inside the undetermined band) must be
+caught with the profile and pass without it.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 
-from conformance.contract import ERRORS
-from conformance.images import CASES
-from conformance.mock import MockSettings
-from conformance.mock import auth as mock_auth
-from conformance.mock import errors as mock_errors
-from conformance.mock import uploads as mock_uploads
-from conformance.mock.world import ITwin
+from conformance.contract import SIZE_ALWAYS_ACCEPTED, SIZE_ALWAYS_REJECTED_ABOVE
+from conformance.images import CASES, Case
+from tests.mock.mock_testkit import StartMock
+from tests.suite.suite_runs import FAITHFUL, run_suite
 
 pytest_plugins = ["tests.mock.mock_fixtures"]  # start_mock
 
-REPO = Path(__file__).resolve().parents[2]
-SUITE = REPO / "conformance" / "suite"
-FAITHFUL = MockSettings()
-FAITHFUL_MAX_BYTES = FAITHFUL.max_image_bytes
+GROUP_CLASSES = {"sizes": "TestSizes", "ratios": "TestRatios", "types": "TestTypes",
+                 "variants": "TestVariants", "corruption": "TestCorruption",
+                 "floods": "TestFloods"}
+OPERATIONS = ("delete-image", "get-image", "get-itwin", "upload")
+READS = ("get-image", "get-itwin")
+IMAGE_TYPES = ("image/png", "image/jpeg")
+
+Expected = Callable[[bool], set[str]]  # with a profile? -> the tests that must fail
 
 
-def faithful_target(text: str) -> str:
-    """The mock's own target file with its [profile] replaced by the faithful mock's."""
-    tables = [t for t in text.split("\n\n") if not t.startswith("[profile]")]
-    tables.append(f"[profile]\nmax_image_bytes = {FAITHFUL.max_image_bytes}\n"
-                  f"oversize_status = {FAITHFUL.oversize_status}\n"
-                  f"non_member_status = {FAITHFUL.non_member_status}\n")
-    return "\n\n".join(tables)
+def uploads(keep: Callable[[Case], bool]) -> set[str]:
+    """The upload tests of the catalogue cases `keep` selects."""
+    return {f"{GROUP_CLASSES[c.group]}::test_upload[{c.name}]" for c in CASES if keep(c)}
 
 
-def run_suite(mock: Any, tmp_path: Path, *selection: str) -> tuple[set[str], set[str]]:
-    """Run the selected suite tests against `mock`; (failed, passed) test names."""
-    target = tmp_path / "target.toml"
-    target.write_text(faithful_target(mock.target_toml()))
-    junit = tmp_path / "junit.xml"
-    paths = [str(SUITE / part) for part in selection]
-    subprocess.run([sys.executable, "-m", "pytest", *paths, "-p", "conformance.plugin",
-                    "--target", str(target), "-q", "-p", "no:cacheprovider",
-                    f"--junitxml={junit}", "-o", "junit_family=xunit2"],
-                   cwd=REPO, capture_output=True, text=True, timeout=600)
-    failed, passed = set(), set()
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        name = case.get("name", "")
-        bad = case.find("failure") is not None or case.find("error") is not None
-        skipped = case.find("skipped") is not None
-        if bad:
-            failed.add(name)
-        elif not skipped:
-            passed.add(name)
-    return failed, passed
+def valid_sized(c: Case) -> bool:
+    return c.group == "sizes" and c.size is not None and c.decodes
 
 
-def upload_test(case_name: str) -> str:
-    return f"test_upload[{case_name}]"
+def stored_thumbnails(c: Case) -> bool:
+    """Accepted cases whose thumbnail's colours the suite judges."""
+    return c.expectation.accepted is True and c.signature is not None
 
 
-class TestSettingsBreaks:
-    def test_ratio_limit_of_six(self, start_mock: Any, tmp_path: Path) -> None:
-        failed, passed = run_suite(start_mock(max_ratio=6), tmp_path,
-                                   "test_upload_images.py::TestRatios")
-        # Every case the contract rejects for its ratio but a 6:1 limit lets through.
-        expected = {upload_test(c.name) for c in CASES if c.group == "ratios"
-                    and c.expectation.accepted is False and c.width and c.height
-                    and max(c.width, c.height) <= 6 * min(c.width, c.height)}
-        assert expected, "the catalogue has ratio cases between 5:1 and 6:1"
-        assert failed == expected
-        assert upload_test("ratio-1000x200") in passed  # the exact 5:1 edge still passes
-
-    def test_size_limit_one_byte_lower(self, start_mock: Any, tmp_path: Path) -> None:
-        failed, _ = run_suite(start_mock(max_image_bytes=FAITHFUL_MAX_BYTES - 1), tmp_path,
-                              "test_upload_images.py::TestSizes")
-        expected = {upload_test(c.name) for c in CASES
-                    if c.group == "sizes" and c.size == FAITHFUL_MAX_BYTES and c.decodes}
-        assert expected and failed == expected
-
-    def test_oversize_answered_422_where_the_profile_says_413(self, start_mock: Any,
-                                                              tmp_path: Path) -> None:
-        failed, _ = run_suite(start_mock(oversize_status=422), tmp_path,
-                              "test_upload_images.py::TestSizes")
-        expected = {upload_test(c.name) for c in CASES if c.group == "sizes" and c.decodes
-                    and c.size is not None and c.size > FAITHFUL_MAX_BYTES}
-        assert expected and failed == expected
+def lifecycle(*names: str) -> set[str]:
+    return set(names)
 
 
-class TestPatchedBreaks:
-    def test_thumbnail_not_resized(self, start_mock: Any, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(mock_uploads, "thumbnail", lambda data, header, settings: data)
-        failed, passed = run_suite(start_mock(), tmp_path, "test_lifecycle.py::TestUpload")
-        assert failed == {"test_small_url_serves_a_thumbnail_of_the_same_shape[png]",
-                          "test_small_url_serves_a_thumbnail_of_the_same_shape[jpeg]"}
-        assert "test_large_url_serves_the_exact_bytes_without_a_token[png]" in passed
-
-    def test_permission_check_skipped(self, start_mock: Any, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(ITwin, "may", lambda self, user, action: True)
-        failed, passed = run_suite(start_mock(), tmp_path, "test_permissions.py")
-        refused = {f"test_may_or_may_not[{persona}-{op}]"
-                   for persona in ("non_member", "other_org_admin")
-                   for op in ("upload", "delete", "get-image", "get-itwin")}
-        refused |= {"test_may_or_may_not[member_read-upload]",
-                    "test_may_or_may_not[member_read-delete]"}
-        assert failed == refused
-        assert "test_may_or_may_not[member_modify-upload]" in passed
-
-    def test_wrong_error_code(self, start_mock: Any, tmp_path: Path,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
-        real = mock_errors.error_body
-
-        def renamed(code: str, **kwargs: Any) -> dict[str, Any]:
-            body = real(code, **kwargs)
-            if code == "ImageNotFound":
-                body["error"]["code"] = "ImageMissing"
-            return body
-
-        monkeypatch.setattr(mock_errors, "error_body", renamed)
-        failed, _ = run_suite(start_mock(), tmp_path, "test_lifecycle.py::TestDelete")
-        # Both tests that read ImageNotFound fail; the one that reads the iTwin does not.
-        assert failed == {"test_delete_then_get_is_404", "test_delete_is_not_idempotent"}
-        assert ERRORS["ImageNotFound"].code == "ImageNotFound"  # the shared data is untouched
+def always(tests: Iterable[str]) -> Expected:
+    frozen = set(tests)
+    return lambda with_profile: frozen
 
 
-AUTH_OPERATIONS = ("delete-image", "get-image", "get-itwin", "upload")
+def only_with_profile(tests: Iterable[str]) -> Expected:
+    frozen = set(tests)
+    return lambda with_profile: frozen if with_profile else set()
 
 
-class TestAuthBreaks:
-    def test_expiry_not_checked(self, start_mock: Any, tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
-        def lax(issuer_self: Any, token: str, issuer: str) -> dict[str, Any]:
-            return dict(jwt.decode(token, issuer_self._public, algorithms=["RS256"],
-                                   audience=mock_auth.AUDIENCE, issuer=issuer,
-                                   options={"verify_exp": False}))
+# Tests of TestUpload (test_lifecycle) by what they check of a stored image.
+THUMBNAILS_OF_LONG = {"TestUpload::test_a_long_upload_gets_a_smaller_thumbnail[png]",
+                      "TestUpload::test_a_long_upload_gets_a_smaller_thumbnail[jpeg]"}
+THUMBNAILS = THUMBNAILS_OF_LONG | {
+    "TestUpload::test_small_url_serves_a_thumbnail_of_the_upload[png]",
+    "TestUpload::test_small_url_serves_a_thumbnail_of_the_upload[jpeg]",
+    "TestUpload::test_every_link_works_without_a_token_and_lives_an_hour"}
+READS_BACK = THUMBNAILS | {"TestUpload::test_itwin_shows_the_small_image"}
+LARGE_BYTES = THUMBNAILS | {
+    "TestUpload::test_large_url_serves_the_exact_bytes_without_a_token[png]",
+    "TestUpload::test_large_url_serves_the_exact_bytes_without_a_token[jpeg]"}
+DELETES = {"TestDelete::test_delete_then_get_is_404",
+           "TestDelete::test_delete_clears_the_itwin_image_fields",
+           "TestDelete::test_delete_is_not_idempotent"}
 
-        monkeypatch.setattr(mock_auth.TokenIssuer, "verify", lax)
-        failed, passed = run_suite(start_mock(), tmp_path, "test_auth.py")
-        assert failed == {f"test_is_refused_with_its_code[{op}-expired]"
-                          for op in AUTH_OPERATIONS}
-        assert "test_is_refused_with_its_code[get-image-no-scope]" in passed
 
-    def test_scope_not_checked(self, start_mock: Any, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(mock_auth, "has_scope", lambda claims: True)
-        failed, _ = run_suite(start_mock(), tmp_path, "test_auth.py")
-        assert failed == {f"test_is_refused_with_its_code[{op}-no-scope]"
-                          for op in AUTH_OPERATIONS}
+def personas(*rules: str) -> set[str]:
+    return {f"TestPersonas::test_may_or_may_not[{rule}]" for rule in rules}
+
+
+def unfit(kind: str, operations: Iterable[str] = OPERATIONS) -> set[str]:
+    return {f"TestUnfitTokens::test_is_refused_with_its_code[{op}-{kind}]" for op in operations}
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A mock wrong in one way, the suite tests to run, and those that must catch it."""
+
+    name: str
+    selection: tuple[str, ...]
+    caught: Expected
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mock_settings(self) -> dict[str, Any]:
+        return self.settings or {"breaks": frozenset({self.name})}
+
+
+LIMIT = SIZE_ALWAYS_REJECTED_ABOVE
+UPLOADS = "test_upload_images.py"
+BROKEN = [
+    Broken("ratio-limit-of-six", (f"{UPLOADS}::TestRatios",), always(uploads(
+        lambda c: c.group == "ratios" and c.expectation.accepted is False and bool(
+            c.width and c.height and max(c.width, c.height) <= 6 * min(c.width, c.height))
+    )), {"max_ratio": 6}),
+    Broken("size-limit-one-byte-under-the-pin", (f"{UPLOADS}::TestSizes",), only_with_profile(
+        uploads(lambda c: valid_sized(c) and c.size == LIMIT)),
+        {"max_image_bytes": LIMIT - 1}),
+    Broken("size-limit-under-5-000-000", (f"{UPLOADS}::TestSizes",), lambda profile: uploads(
+        lambda c: valid_sized(c) and c.size is not None and (
+            c.size == SIZE_ALWAYS_ACCEPTED
+            or (profile and SIZE_ALWAYS_ACCEPTED < c.size <= LIMIT))),
+        {"max_image_bytes": SIZE_ALWAYS_ACCEPTED - 1}),
+    Broken("oversize-422-against-a-413-pin", (f"{UPLOADS}::TestSizes",), only_with_profile(
+        uploads(lambda c: valid_sized(c) and (c.size or 0) > LIMIT)), {"oversize_status": 422}),
+    Broken("oversize-wrong-code", (f"{UPLOADS}::TestSizes",),
+           always(uploads(lambda c: valid_sized(c) and (c.size or 0) > LIMIT))),
+    Broken("empty-body-404", (f"{UPLOADS}::TestSizes",),
+           always(uploads(lambda c: c.group == "sizes" and c.size == 0))),
+    Broken("sniff-content-type", (f"{UPLOADS}::TestTypes",), always(uploads(
+        lambda c: c.group == "types" and c.content_type not in (*IMAGE_TYPES, None)
+        and c.format in ("PNG", "JPEG")))),
+    Broken("foreign-type-401", (f"{UPLOADS}::TestTypes",), always(uploads(
+        lambda c: c.group == "types" and c.content_type not in IMAGE_TYPES))),
+    Broken("refusal-overwrites-bytes", (f"{UPLOADS}::TestRatios",), always(uploads(
+        lambda c: c.group == "ratios" and c.expectation.accepted is False))),
+    Broken("constant-thumbnail", ("test_lifecycle.py::TestUpload", f"{UPLOADS}::TestRatios"),
+           always(THUMBNAILS | uploads(lambda c: c.group == "ratios" and stored_thumbnails(c)))),
+    Broken("blank-thumbnail", ("test_lifecycle.py::TestUpload", f"{UPLOADS}::TestRatios"),
+           always(THUMBNAILS | uploads(lambda c: c.group == "ratios" and stored_thumbnails(c)))),
+    Broken("thumbnail-not-resized", ("test_lifecycle.py::TestUpload",),
+           lambda profile: THUMBNAILS if profile else THUMBNAILS_OF_LONG),
+    Broken("stale-thumbnail", ("test_lifecycle.py::TestReplace",),
+           always({"TestReplace::test_second_upload_replaces_the_first"})),
+    Broken("small-name-wrong-extension", ("test_lifecycle.py::TestUpload",), always({
+        "TestUpload::test_small_url_serves_a_thumbnail_of_the_upload[png]",
+        "TestUpload::test_a_long_upload_gets_a_smaller_thumbnail[png]"})),
+    Broken("large-reencoded", ("test_lifecycle.py::TestUpload",), always(LARGE_BYTES)),
+    Broken("get-links-broken", ("test_lifecycle.py::TestUpload",), always(READS_BACK)),
+    Broken("itwin-image-is-large", ("test_lifecycle.py::TestUpload",), always(READS_BACK)),
+    Broken("short-lived-links", ("test_lifecycle.py::TestUpload",), always(READS_BACK)),
+    Broken("expiry-not-checked", ("test_auth.py",), always(unfit("expired"))),
+    Broken("expiry-checked-on-writes-only", ("test_auth.py",), always(unfit("expired", READS))),
+    Broken("scope-not-checked", ("test_auth.py",), always(unfit("no-scope"))),
+    Broken("permission-check-skipped", ("test_permissions.py",), always(
+        personas(*(f"{persona}-{op}" for persona in ("non_member", "other_org_admin")
+                   for op in ("upload", "delete", "get-image", "get-itwin")),
+                 "member_read-upload", "member_read-delete"))),
+    Broken("refused-delete-deletes", ("test_permissions.py",),
+           always(personas("member_read-delete"))),
+    Broken("wrong-error-code", ("test_lifecycle.py::TestDelete",), always(DELETES)),
+    Broken("delete-idempotent", ("test_lifecycle.py::TestDelete",),
+           always({"TestDelete::test_delete_is_not_idempotent"})),
+    Broken("endless-429", ("test_lifecycle.py::TestDelete",), always(DELETES)),
+    Broken("unknown-accept-served", ("test_lifecycle.py::TestAcceptHeader",),
+           always({"TestAcceptHeader::test_unknown_version_is_resource_not_found"})),
+]
+
+
+class TestEachBreakIsCaught:
+    @pytest.mark.parametrize("with_profile", [True, False], ids=["profile", "no-profile"])
+    @pytest.mark.parametrize("broken", BROKEN, ids=[b.name for b in BROKEN])
+    def test_by_exactly_the_tests_of_its_rule(self, broken: Broken, with_profile: bool,
+                                             start_mock: StartMock, tmp_path: Path) -> None:
+        mock = start_mock(**broken.mock_settings)
+        run = run_suite(mock, tmp_path, *broken.selection,
+                        profile=FAITHFUL if with_profile else None)
+        expected = broken.caught(with_profile)
+        assert set(run.failed) == expected, (
+            f"{broken.name}: expected to fail {sorted(expected)}\n{run}")
+        assert run.passed, f"{broken.name}: nothing passed, so nothing was proved\n{run}"
+
+    def test_every_break_of_the_mock_is_proved(self) -> None:
+        from conformance.mock.breaks import BREAKS
+
+        proved = {b.name for b in BROKEN if not b.settings}
+        assert proved == set(BREAKS)
+        assert len(BROKEN) >= 20
