@@ -19,7 +19,7 @@ from . import choices
 from .access import caller, itwin_for, normalize_id, state_of
 from .blobs import LARGE, SMALL, Blob
 from .errors import ApiError, documented, mock_error
-from .imaging import TYPE_OF_FORMAT, Thumbnail
+from .imaging import TYPE_OF_FORMAT, Thumbnail, sniff
 from .state import MockState
 from .world import MODIFY, READ, ITwin, StoredImage, User, new_id
 
@@ -48,9 +48,10 @@ def drop_image(state: MockState, image: StoredImage | None) -> None:
 
 
 def _blob(state: MockState, data: bytes, fmt: str) -> Blob:
-    """Served as its image type, or as Azure's default for a blob stored without one."""
+    """Served as the image type its bytes are (`fmt` if they do not say), or as Azure's
+    default for a blob stored without one."""
     if state.settings.blob_content_type == "image":
-        return Blob(data, TYPE_OF_FORMAT[fmt])
+        return Blob(data, TYPE_OF_FORMAT[sniff(data) or fmt])
     return Blob(data, state.settings.blob_content_type)
 
 
@@ -157,8 +158,9 @@ def _delete_anyway(request: Request, state: MockState, refusal: ApiError) -> Non
 
 
 def reencoded(data: bytes) -> bytes:
-    """The same picture encoded again by Pillow (the "large-reencoded" break)."""
+    """The same picture encoded again by Pillow (the "large-reencoded" break), with other
+    settings than any fixture's, so the bytes surely differ."""
     with Image.open(io.BytesIO(data)) as image:
         out = io.BytesIO()
-        image.save(out, image.format or "PNG", quality=90)
+        image.save(out, image.format or "PNG", quality=70, optimize=True)
         return out.getvalue()

@@ -190,6 +190,8 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     """The thumbnail in `fmt`, converted only if that format cannot hold its mode (e.g.
     32-bit grayscale to PNG, RGBA to JPEG)."""
     if image.mode not in _WRITABLE_MODES[fmt]:
+        if image.mode.startswith("I"):  # 16-bit grey: scaled to 8 bits (convert would clip)
+            image = image.convert("I").point(lambda value: value / 257).convert("L")
         image = image.convert(_FALLBACK_MODE[fmt])
     out = io.BytesIO()
     if fmt == JPEG:
