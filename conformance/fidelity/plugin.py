@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Exchange
+from conformance.client import DOWNLOAD, Exchange
 from conformance.contract import CREATE_ITWIN, DELETE_ITWIN
 from conformance.plugin import SUITE_DIR, add_exchange_listener, get_target
 from conformance.targets import Target
@@ -131,6 +131,16 @@ class Capture:
     differences: list[Difference] = field(default_factory=list)
     excused: list[Excused] = field(default_factory=list)
     compared_call: bool = False
+    downloaded: set[str] = field(default_factory=set)  # blob paths already recorded
+
+    def repeats_a_download(self, exchange: Exchange) -> bool:
+        """A blob fetched again through a link signed anew: the same fact, recorded once
+        (whether a target re-signs within a test depends on the clock, not on the API)."""
+        if exchange.operation != DOWNLOAD:
+            return False
+        seen = exchange.path in self.downloaded
+        self.downloaded.add(exchange.path)
+        return seen
 
     @property
     def outcome(self) -> str:
@@ -236,6 +246,8 @@ class FidelityPlugin:
         if capture is None or nodeid != capture.nodeid:
             return
         if exchange.operation in NOT_SCENARIO_OPERATIONS or exchange.preparation:
+            return
+        if capture.repeats_a_download(exchange):
             return
         if exchange.status == 429 and not capture.keeps_rate_limits:
             return
