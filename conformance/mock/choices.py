@@ -72,3 +72,7 @@ def invalid_property(name: str, why: str) -> DetailSpec:
 
 NOT_JSON = DetailSpec("InvalidRequestBody", "body", "The request body is not a JSON object.")
 JSON_TOO_LARGE = DetailSpec("InvalidRequestBody", "body", "The request body is too large.")
+UNREPRESENTABLE = DetailSpec(
+    "InvalidRequestBody", "body",
+    "The request body holds a value the mock cannot represent (a lone surrogate, or a "
+    "number too large or not finite).")

@@ -7,7 +7,6 @@ test fails loudly instead of being ignored.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import jwt
@@ -22,7 +21,7 @@ from .access import state_of
 from .auth import ALGORITHMS
 from .errors import mock_error
 from .routing import resource
-from .streams import BodyTooLarge, read_limited
+from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
 from .world import PERSONAS
 
 PREFIX = "/__mock__"
@@ -78,13 +77,15 @@ class Fields:
 
 
 async def _json(request: Request) -> Any:
+    """The body (no body: {}), or _NOT_GIVEN for one that is not JSON (Fields says so)."""
     try:
-        raw = await read_limited(request, state_of(request).settings.max_json_bytes)
+        return await read_json(request, state_of(request).settings.max_json_bytes,
+                               if_empty={})
     except BodyTooLarge:
         raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.JSON_TOO_LARGE) from None
-    try:
-        return json.loads(raw or b"{}")
-    except (ValueError, RecursionError):
+    except BodyUnrepresentable:
+        raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.UNREPRESENTABLE) from None
+    except BodyNotJson:
         return _NOT_GIVEN
 
 
