@@ -49,7 +49,8 @@ class MockProcess:
     target: dict[str, Any]
 
     def api(self) -> MockApi:
-        return MockApi(self.target["base_url"], self.target["mock"]["control_url"])
+        mock = self.target["mock"]
+        return MockApi(self.target["base_url"], mock["control_url"], mock["control_secret"])
 
     def kb(self, field: str) -> int:
         """VmRSS (now) or VmHWM (peak since start or last reset), in kB."""

@@ -215,7 +215,7 @@ def mock_control(target: Target) -> Iterator[MockControl]:
     """The mock's control API; only for tests marked mock_only."""
     if target.control_url is None:
         pytest.skip(f"target {target.name} is not a mock (no [mock] control_url)")
-    control = MockControl(target.control_url)
+    control = MockControl.of(target)
     yield control
     control.close()
 

@@ -29,6 +29,17 @@ ITWIN_EXISTS = _mock(409, "iTwinExists", "An iTwin with the same number already 
 CANNOT_CREATE_ITWIN = _mock(422, "InvalidiTwinsRequest", "Cannot create iTwin.")
 INVALID_LIST_REQUEST = _mock(422, "InvalidiTwinsRequest", "Cannot list iTwins.")
 INVALID_CONTROL_REQUEST = _mock(422, "InvalidMockRequest", "The control request is invalid.")
+# The control API's gate (control.py): the secret, the mock's own name, JSON only.
+CONTROL_SECRET_REQUIRED = _mock(
+    403, "MockControlForbidden",
+    "The control API needs the mock's control secret (its target file's [mock] "
+    "control_secret) in the X-Mock-Control-Secret header.")
+CONTROL_FOREIGN_HOST = _mock(
+    403, "MockControlForbidden",
+    "The control API answers only requests addressed to the mock's own name, from no "
+    "other origin.")
+CONTROL_JSON_ONLY = _mock(
+    415, "UnsupportedMediaType", "The control API accepts only application/json bodies.")
 # Blob links are Azure Storage links; these are Azure's codes and messages (Azure answers
 # them as XML; the mock answers the JSON error model so every answer has one shape).
 BLOB_AUTH_FAILED = _mock(

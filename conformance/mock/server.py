@@ -85,6 +85,11 @@ class RunningMock:
     def control_url(self) -> str:
         return f"{self.origin}/__mock__"
 
+    @property
+    def control_secret(self) -> str:
+        """What the control API wants in its X-Mock-Control-Secret header."""
+        return self.state.control_secret
+
     def target_toml(self) -> str:
         return render_target(self.state, self.origin)
 

@@ -7,10 +7,12 @@ faults back to the start and keeps the keys, so tokens and target files stay val
 from __future__ import annotations
 
 import asyncio
+import secrets
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
@@ -21,6 +23,9 @@ from .settings import MockSettings
 from .world import Seed, World
 
 T = TypeVar("T")
+
+# Names a request may use to reach a mock on this machine, whatever its public URL.
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class LoopSemaphore:
@@ -49,7 +54,14 @@ class MockState:
         self.blobs = BlobStore(settings.max_stored_bytes)
         self.faults = FaultBook(settings.max_faults)
         self.upload_gate = LoopSemaphore(settings.max_concurrent_uploads)
+        # Kept across resets, like the keys: the target file written at start stays valid.
+        self.control_secret = secrets.token_urlsafe(32)
         self._executor: ThreadPoolExecutor | None = None
+
+    def own_names(self) -> frozenset[str]:
+        """Host names that address this mock: loopback, and its public URL's host."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return LOOPBACK_NAMES | ({public} if public else set())
 
     def reset(self) -> None:
         self.world.reset()

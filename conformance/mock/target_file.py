@@ -65,7 +65,8 @@ def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
         # An Organization Administrator of the owning organization reads without membership.
         "admin_reads_without_membership": True}))
     if settings.control:
-        tables.append(_table("mock", {"control_url": f"{origin}/__mock__"}))
+        tables.append(_table("mock", {"control_url": f"{origin}/__mock__",
+                                      "control_secret": state.control_secret}))
     return "\n\n".join(tables) + "\n"
 
 

@@ -106,6 +106,28 @@ class TestCommandOptions:
         assert main(["--host", host, "--port", "0"]) == 2
         assert "--allow-remote" in capsys.readouterr().err
 
+    @pytest.mark.parametrize("control", [True, False])
+    def test_allow_remote_says_what_it_exposes(self, control: bool,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+        """Said before binding: 192.0.2.1 (TEST-NET-1) is no address of this machine, so
+        nothing is ever served on it."""
+        args = ["--host", "192.0.2.1", "--port", "0", "--allow-remote"]
+        assert main(args + ([] if control else ["--no-control"])) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("warning: --allow-remote: the mock listens on 192.0.2.1")
+        for exposed in ("plain HTTP", "every persona", "blob links"):
+            assert exposed in err
+        assert ("wipe all data" in err) is control
+        assert "cannot listen on 192.0.2.1" in err
+
+    def test_no_warning_on_loopback(self, capsys: pytest.CaptureFixture[str]) -> None:
+        taken = bind("127.0.0.1", 0)
+        try:
+            assert main(["--port", str(taken.getsockname()[1]), "--allow-remote"]) == 1
+        finally:
+            taken.close()
+        assert "warning" not in capsys.readouterr().err
+
     def test_bad_setting(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--port", "0", "--max-ratio", "0"]) == 2
         assert "max_ratio" in capsys.readouterr().err
