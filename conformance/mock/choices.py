@@ -22,6 +22,8 @@ SERVICE_UNAVAILABLE = _mock(
     503, "ServiceUnavailable", "The service is temporarily unavailable. Try again later.")
 INTERNAL_ERROR = _mock(
     500, "InternalServerError", "The mock failed unexpectedly. This is a bug in the mock.")
+REQUEST_TIMEOUT = _mock(
+    408, "RequestTimeout", "The request did not arrive within {seconds} seconds.")
 CAPACITY_EXCEEDED = _mock(
     409, "MockCapacityExceeded",
     "The mock's store is full ({what}). Delete iTwins or images, or reset the mock.")

@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--non-member-status", type=int, choices=NON_MEMBER_STATUSES,
                         default=defaults.non_member_status,
                         help="what a non-member gets (default: %(default)s)")
+    parser.add_argument("--read-timeout", type=int, default=defaults.read_timeout_seconds,
+                        metavar="SECONDS",
+                        help="time a request's headers, and then its body, may take to "
+                             "arrive; 408 after it (default: %(default)s)")
 
 
 def is_loopback(host: str) -> bool:
@@ -74,7 +78,8 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         max_image_bytes=args.max_image_bytes, max_ratio=args.max_ratio,
         max_pixels=args.max_pixels, oversize_status=args.oversize_status,
-        non_member_status=args.non_member_status, control=not args.no_control)
+        non_member_status=args.non_member_status, control=not args.no_control,
+        read_timeout_seconds=args.read_timeout)
 
 
 def run(args: argparse.Namespace) -> int:

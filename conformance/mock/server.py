@@ -20,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .arrival import arrival_protocol
 from .settings import MockSettings
 from .state import MockState
 from .target_file import render_target, write_atomically
@@ -51,9 +52,12 @@ def origin_of(sock: socket.socket) -> str:
 
 
 def uvicorn_server(app: Starlette) -> uvicorn.Server:
-    """No access log: blob URLs carry signatures and nothing secret may reach a log."""
+    """No access log: blob URLs carry signatures and nothing secret may reach a log.
+    Requests must arrive within the mock's read timeout (arrival.py)."""
+    settings: MockSettings = app.state.mock.settings
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=3)
+                            timeout_graceful_shutdown=3,
+                            http=arrival_protocol(settings.read_timeout_seconds))
     return uvicorn.Server(config)
 
 

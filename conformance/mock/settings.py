@@ -45,6 +45,12 @@ class MockSettings:
     decode_workers: int = 2
     max_json_bytes: int = 64 * 1024
     max_faults: int = 1_000
+    # Slow clients: every part of a request (headers, body) must arrive within this, or it
+    # gets 408 and its connection is closed (arrival.py). A 5 MB upload needs 700 kbit/s.
+    read_timeout_seconds: int = 60
+    # Upload bodies held while they arrive, all uploads together: taken as bytes come in,
+    # so a slow upload holds only what it has sent and cannot keep others from reading.
+    max_buffered_upload_bytes: int = 16 * SIZE_ALWAYS_REJECTED_ABOVE
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -58,10 +64,14 @@ class MockSettings:
             raise ValueError(f"non_member_status must be one of {NON_MEMBER_STATUSES}")
         if not 1 <= self.thumbnail_quality <= 95:
             raise ValueError("thumbnail_quality must be between 1 and 95")
+        if self.max_buffered_upload_bytes < self.max_image_bytes:
+            raise ValueError("max_buffered_upload_bytes must hold at least one upload "
+                             "(max_image_bytes)")
 
     def _check_positive(self) -> None:
         for name in ("max_image_bytes", "max_ratio", "max_pixels", "thumbnail_size",
                      "sas_ttl_seconds", "token_ttl_seconds", "max_itwins", "max_stored_bytes",
-                     "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults"):
+                     "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults",
+                     "read_timeout_seconds", "max_buffered_upload_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"MockSettings.{name} must be at least 1")

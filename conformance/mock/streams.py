@@ -17,6 +17,9 @@ from typing import Any
 
 from starlette.requests import Request
 
+from .arrival import RequestTimedOut
+from .state import Take
+
 
 class BodyTooLarge(Exception):
     """The body is longer than the limit (by declaration or by counting)."""
@@ -35,16 +38,23 @@ def declared_length(request: Request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The whole body if it has at most `limit` bytes, else BodyTooLarge."""
+async def read_limited(request: Request, limit: int, take: Take | None = None) -> bytes:
+    """The whole body if it has at most `limit` bytes, else BodyTooLarge. With `take`,
+    each chunk is taken from a byte budget before it is kept (RequestTimedOut if the
+    budget does not free up before the body's deadline)."""
     declared = declared_length(request)
     if declared is not None and declared > limit:
         raise BodyTooLarge
     body = bytearray()
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
+        if len(body) + len(chunk) > limit:
             raise BodyTooLarge
+        if take is not None:
+            try:
+                await take(len(chunk))
+            except TimeoutError:
+                raise RequestTimedOut from None
+        body += chunk
     return bytes(body)
 
 

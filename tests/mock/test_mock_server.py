@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from conformance.mock import MockSettings, serve_in_thread
-from conformance.mock.command import main
+from conformance.mock.command import add_arguments, main, settings_from
 from conformance.mock.server import bind
 
 PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
@@ -131,6 +132,15 @@ class TestCommandOptions:
     def test_bad_setting(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--port", "0", "--max-ratio", "0"]) == 2
         assert "max_ratio" in capsys.readouterr().err
+        assert main(["--port", "0", "--read-timeout", "0"]) == 2
+        assert "read_timeout_seconds" in capsys.readouterr().err
+
+    def test_read_timeout_reaches_the_settings(self) -> None:
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        assert settings_from(parser.parse_args(["--read-timeout", "7"])
+                             ).read_timeout_seconds == 7
+        assert settings_from(parser.parse_args([])).read_timeout_seconds == 60
 
     def test_port_in_use(self, capsys: pytest.CaptureFixture[str]) -> None:
         taken = bind("127.0.0.1", 0)
