@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from conformance.mock import RunningMock, choices
-from tests.mock.mock_testkit import StartMock, png
+from tests.mock.mock_testkit import StartMock, padded_png, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -118,6 +118,28 @@ class TestSlowUploadsDoNotStarveOthers:
         assert reply.status_code == 201, reply.text
         assert waited < PROMPTLY, f"a normal upload waited {waited:.1f} s behind slow ones"
         assert not any(t.closed_by_mock.is_set() for t in trickles)  # they were still going
+
+
+class TestTheUploadBuffer:
+    def test_a_stalled_upload_holds_its_bytes_only_until_its_deadline(
+            self, start_mock: StartMock, trickles: list[Trickle]) -> None:
+        """Room for one upload's bytes only: an upload that sends 200 KB and stalls keeps a
+        250 KB one waiting, until the stalled one's body is due; then it goes through."""
+        mock = start_mock(max_image_bytes=300_000, max_buffered_upload_bytes=300_000,
+                          read_timeout_seconds=3)
+        token = token_of(mock)
+        stalled = Trickle(mock, upload_head(mock, token, 290_000) + padded_png(290_000)[:200_000],
+                          b"\0" * 1000).start()
+        trickles.append(stalled)
+        time.sleep(1.5)  # the stalled upload's 200 KB are in the mock's hands
+        started = time.monotonic()
+        reply = httpx.put(f"{mock.base_url}/{mock.state.world.seed.shared_itwin_id}/image",
+                          content=padded_png(250_000), timeout=ACTED_WITHIN, headers={
+                              "Authorization": f"Bearer {token}", "Content-Type": "image/png"})
+        waited = time.monotonic() - started
+        assert reply.status_code == 201, reply.text
+        assert waited >= 0.5, f"it did not wait for the budget ({waited:.2f} s)"
+        assert stalled.answer(ACTED_WITHIN).startswith(b"HTTP/1.1 408 ")
 
 
 class TestARequestMustArriveInTime:
