@@ -24,8 +24,9 @@ class MockSettings:
     max_image_bytes: int = SIZE_ALWAYS_REJECTED_ABOVE
     max_ratio: int = MAX_RATIO
     # 40 megapixels (e.g. 8000x5000) is above any photo that fits in 5 MB at sane quality,
-    # and far below what a decompression bomb claims; a PNG at the cap decodes to at most
-    # 160 MB (4 bytes a pixel), which with `decode_workers` bounds the decode memory.
+    # and far below what a decompression bomb claims; one decode at the cap costs at most
+    # 200 MB (an RGBA PNG, 4 bytes a pixel: 164 MB measured, benchmarks/bench_memory.py),
+    # which with `decode_workers` bounds the decode memory.
     max_pixels: int = 40_000_000
     # Undetermined points: which status an oversize body gets, and what a non-member sees.
     oversize_status: int = 413
