@@ -22,7 +22,16 @@ from typing import Any
 import httpx
 import pytest
 
-from .client import ApiClient, Exchange, RateLimited, TargetUnreachable
+from .client import (
+    DEFAULT_TIMEOUT,
+    ApiClient,
+    Exchange,
+    RateLimited,
+    RequestTooSlow,
+    ResponseTooLarge,
+    TargetUnreachable,
+    bounded_get,
+)
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
 from .exitcodes import PYTEST_UNREACHABLE
@@ -61,8 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target TOML file; without it the embedded mock is started")
     group.addoption("--allow-production", action="store_true", default=False,
                     help="allow a target on the production host api.bentley.com")
-    group.addoption("--request-timeout", type=float, default=60.0,
-                    help="seconds before one HTTP request times out (default 60)")
+    group.addoption("--request-timeout", type=float, default=DEFAULT_TIMEOUT,
+                    help="seconds one HTTP request may take in all: sending it, and its "
+                         f"answer's headers and whole body (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--max-retries", type=int, default=3,
                     help="retries after a 429, each after Retry-After (default 3)")
 
@@ -83,13 +93,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 PROBE_TIMEOUT = 15.0
+PROBE_MAX_BYTES = 1024 * 1024
 
 
 def _probe(target: Target) -> None:
-    """Any HTTP answer from the API root means reachable; no answer at all means not."""
+    """Any HTTP answer from the API root means reachable; no answer at all, or none
+    complete within PROBE_TIMEOUT (an endless trickle), means not."""
     try:
-        httpx.get(target.base_url + "/", timeout=PROBE_TIMEOUT)
-    except httpx.TransportError as exc:
+        bounded_get(target.base_url + "/", seconds=PROBE_TIMEOUT, max_bytes=PROBE_MAX_BYTES)
+    except ResponseTooLarge:
+        pass  # it answered: whether it is the API, the tests will say
+    except (httpx.TransportError, RequestTooSlow) as exc:
         pytest.exit(f"target unreachable: {target.base_url}: {type(exc).__name__}",
                     returncode=PYTEST_UNREACHABLE)
 
