@@ -354,6 +354,9 @@ class ApiClient:
     def __post_init__(self) -> None:
         self._bounded = BoundedHttp(self.timeout, self.transport)
         self._http = self._bounded.http
+        # Every bearer token sent, so that reports can redact it in every encoding (an
+        # opaque token has no shape to be found by).
+        self.tokens_sent: set[str] = set()
 
     def close(self) -> None:
         self._http.close()
@@ -478,7 +481,9 @@ class ApiClient:
                      auth: bool) -> None:
         wanted: dict[str, str | None] = {"accept": self.accept}
         if auth and self.token is not None:
-            wanted["authorization"] = f"Bearer {self.token()}"
+            token = self.token()
+            self.tokens_sent.add(token)
+            wanted["authorization"] = f"Bearer {token}"
         wanted.update({k.lower(): v for k, v in (headers or {}).items()})
         for name, value in wanted.items():
             if value is None:

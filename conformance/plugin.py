@@ -58,10 +58,12 @@ EVIDENCE_HELP = {
 SCRATCH_PREFIX = "itwin-conformance"
 _TARGET_KEY = "conformance_target"
 _RUN_ID_KEY = "conformance_run_id"
-# Plugins of the suite's features, loaded wherever this plugin is: recording and comparing
-# exchanges (--record, --compare: conformance/fidelity); reports and known deviations
-# (--report, --known-deviations: conformance/reporting).
-pytest_plugins = ["conformance.fidelity.plugin", "conformance.reporting.plugin"]
+# Plugins of the suite's features, loaded wherever this plugin is: the run's secrets kept
+# out of the terminal and junit.xml (conformance/run_secrets.py; first, since the others
+# import it); recording and comparing exchanges (--record, --compare: conformance/fidelity);
+# reports and known deviations (--report, --known-deviations: conformance/reporting).
+pytest_plugins = ["conformance.run_secrets", "conformance.fidelity.plugin",
+                  "conformance.reporting.plugin"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -272,6 +274,12 @@ ExchangeListener = Callable[[str, Exchange], None]
 _clients = pytest.StashKey[list[ApiClient]]()
 _listeners = pytest.StashKey[list[ExchangeListener]]()
 _current_test = pytest.StashKey[str]()
+
+
+def persona_clients(config: pytest.Config) -> list[ApiClient]:
+    """The persona clients this process has made (their tokens are secrets of the run)."""
+    clients: list[ApiClient] = config.stash.get(_clients, [])
+    return clients[:]
 
 
 def add_exchange_listener(config: pytest.Config, listener: ExchangeListener) -> None:

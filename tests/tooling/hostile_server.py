@@ -13,7 +13,9 @@ several targets (`base_url = http://127.0.0.1:PORT/<behaviour>/itwins`):
 - `trickle-headers`: the status line, then one byte of a header every TRICKLE_SECONDS,
   never ending;
 - `echo`: 200 with a small JSON body that echoes the request's bearer token in the forms
-  a careless server might: JSON-escaped slashes (`\\/`), URL-encoded and base64.
+  a careless server might: JSON-escaped slashes (`\\/`), URL-encoded and base64;
+- `token`: a token endpoint's answer, with the opaque RUNTIME_TOKEN (for a persona with
+  client credentials, whose token only the run itself knows).
 
 Every connection is served in a daemon thread and ends when the client goes away.
 """
@@ -117,6 +119,12 @@ class _Handler(socketserver.BaseRequestHandler):
             self.request.sendall(b"a")
             time.sleep(TRICKLE_SECONDS)
 
+    def _token(self, headers: dict[str, str]) -> None:
+        body = json.dumps({"access_token": RUNTIME_TOKEN, "token_type": "Bearer",
+                           "expires_in": 3600}).encode()
+        self._send_head(f"content-length: {len(body)}\r\n")
+        self.request.sendall(body)
+
     def _echo(self, headers: dict[str, str]) -> None:
         token = headers.get("authorization", "").removeprefix("Bearer ")
         body = echo_body(token)
@@ -161,17 +169,26 @@ class HostileServer:
         self.close()
 
 
-# An opaque (not a JWT) token with the characters that get escaped: '/', '+', '='.
+# Opaque (not JWT) tokens with the characters that get escaped: '/', '+', '='. The first is
+# org_admin's static token; the second member_modify gets from the `token` endpoint, with
+# CLIENT_SECRET.
 OPAQUE_TOKEN = "op4que/T0ken+with/slashes=and+plus/s1gns=="
+RUNTIME_TOKEN = "runt1me/0paque+T0ken/from=the+endpoint"
+CLIENT_SECRET = "cl1ent/S3cret+of=member+modify"
 SHARED_ITWIN = "00000000-0000-4000-8000-000000000000"
 
 
 def hostile_target(server: HostileServer, behaviour: str) -> str:
-    """A target file for the server acting `behaviour`: destructive, every persona with a
-    static opaque token (org_admin's is OPAQUE_TOKEN)."""
+    """A target file for the server acting `behaviour`: destructive; org_admin with the
+    static OPAQUE_TOKEN, member_modify with client credentials (RUNTIME_TOKEN), the others
+    with static tokens of their own."""
     tokens = {name: f"{name}-{OPAQUE_TOKEN}" for name in (
-        "member_modify", "member_read", "non_member", "other_org_admin")}
+        "member_read", "non_member", "other_org_admin")}
     personas = "\n".join(f'[personas.{name}]\ntoken = "{token}"'
                          for name, token in ({"org_admin": OPAQUE_TOKEN} | tokens).items())
+    credentials = (f'[personas.member_modify]\nclient_id = "member-modify"\n'
+                   f'client_secret = "{CLIENT_SECRET}"\n'
+                   f'token_url = "{server.origin}/token/connect"\n')
     return (f'name = "hostile-{behaviour}"\nbase_url = "{server.base_url(behaviour)}"\n'
-            f'destructive = true\n[itwins]\nshared = "{SHARED_ITWIN}"\n{personas}\n')
+            f'destructive = true\n[itwins]\nshared = "{SHARED_ITWIN}"\n{personas}\n'
+            f'{credentials}')
