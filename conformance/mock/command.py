@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"target file: {path}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        uvicorn_server(app).run(sockets=[sock])
+        uvicorn_server(app, settings.read_timeout_seconds).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:

@@ -51,13 +51,13 @@ def origin_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_server(app: Starlette) -> uvicorn.Server:
+def uvicorn_server(app: Starlette, read_timeout_seconds: int = MockSettings.read_timeout_seconds
+                   ) -> uvicorn.Server:
     """No access log: blob URLs carry signatures and nothing secret may reach a log.
-    Requests must arrive within the mock's read timeout (arrival.py)."""
-    settings: MockSettings = app.state.mock.settings
+    Requests must arrive within `read_timeout_seconds` (arrival.py)."""
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=3,
-                            http=arrival_protocol(settings.read_timeout_seconds))
+                            http=arrival_protocol(read_timeout_seconds))
     return uvicorn.Server(config)
 
 
@@ -68,7 +68,7 @@ class RunningMock:
         self.app = app
         self.origin = origin
         self._sock = sock
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(app, self.settings.read_timeout_seconds)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                          name=f"itwins-mock {origin}", daemon=True)
 
