@@ -9,6 +9,13 @@ figure is the mock's and not the benchmark's. Two loads:
 * one 200 MB oversize upload streamed from a generator (chunked, no Content-Length, so
   the declared-length shortcut does not apply and the mock must count): the growth of the
   peak over the baseline. Target: <= 50 MB.
+* one upload at the pixel cap (8000x5000, 40 megapixels, the default `max_pixels`) of
+  each kind whose decode differs: PNG RGBA (4 bytes a pixel, and an alpha channel Pillow
+  premultiplies), RGB, L, 16-bit grayscale; JPEG baseline (decoded at 1/8 scale) and
+  progressive (libjpeg keeps every coefficient of the full image): the growth of the peak
+  over a baseline warmed by a small upload of the same format. And two RGBA ones at once,
+  one on each of the `decode_workers` threads. docs/mock.md quotes these figures; the
+  target is what it promises for one decode.
 
 The peak counter is reset after warm-up (`/proc/PID/clear_refs`), so the warm-up's own
 peak does not hide or inflate the one measured.
@@ -16,6 +23,7 @@ peak does not hide or inflate the one measured.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -29,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from conformance.images import case, ensure_fixtures
 
 from .measure import Figure, median, timed
@@ -40,6 +50,17 @@ MIB = 1024 * 1024
 CONCURRENT = 8
 OVERSIZE_MB = 200
 GROWTH_TARGET_MB = 50.0
+PIXEL_CAP_SIZE = (8000, 5000)  # MockSettings().max_pixels, at a ratio the mock accepts
+PIXEL_CAP_TARGET_MB = 200.0  # docs/mock.md: one decode at the pixel cap
+# Kind -> (format, Pillow mode, save options); flat colours, so each fits in 5 MB.
+PIXEL_CAP_KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "PNG RGBA": ("PNG", "RGBA", {}),
+    "PNG RGB": ("PNG", "RGB", {}),
+    "PNG L": ("PNG", "L", {}),
+    "PNG 16-bit grayscale": ("PNG", "I;16", {}),
+    "JPEG baseline": ("JPEG", "RGB", {"quality": 50}),
+    "JPEG progressive": ("JPEG", "RGB", {"quality": 50, "progressive": True}),
+}
 START_TIMEOUT = 30.0
 
 
@@ -49,7 +70,8 @@ class MockProcess:
     target: dict[str, Any]
 
     def api(self) -> MockApi:
-        return MockApi(self.target["base_url"], self.target["mock"]["control_url"])
+        mock = self.target["mock"]
+        return MockApi(self.target["base_url"], mock["control_url"], mock["control_secret"])
 
     def kb(self, field: str) -> int:
         """VmRSS (now) or VmHWM (peak since start or last reset), in kB."""
@@ -136,6 +158,37 @@ def oversize_growth(process: MockProcess) -> tuple[float, float]:
         api.close()
 
 
+def pixel_cap_body(kind: str, size: tuple[int, int] = PIXEL_CAP_SIZE) -> tuple[bytes, str]:
+    """An image of `kind` (PIXEL_CAP_KINDS) and its content type."""
+    fmt, mode, options = PIXEL_CAP_KINDS[kind]
+    colour = {"RGBA": (200, 30, 30, 128), "RGB": (200, 30, 30), "L": 90, "I;16": 3000}[mode]
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, fmt, **options)
+    return out.getvalue(), f"image/{fmt.lower()}"
+
+
+def pixel_cap_growth(process: MockProcess, kind: str, at_once: int = 1) -> float:
+    """Growth (MB) of the mock's peak during `at_once` uploads of a pixel-cap `kind`, over a
+    baseline warmed by a small upload of the same kind."""
+    body, content_type = pixel_cap_body(kind)
+    apis = [process.api() for _ in range(at_once)]
+    try:
+        itwins = [api.new_itwin(f"pixel-cap-{i}") for i, api in enumerate(apis)]
+        _expect(apis[0].upload(itwins[0], pixel_cap_body(kind, (800, 500))[0], content_type),
+                201)
+        baseline = process.kb("VmRSS")
+        process.reset_peak()
+        with ThreadPoolExecutor(at_once) as pool:
+            replies = list(pool.map(
+                lambda i: apis[i].upload(itwins[i], body, content_type), range(at_once)))
+        for reply in replies:
+            _expect(reply, 201)
+        return (process.kb("VmHWM") - baseline) / 1024
+    finally:
+        for api in apis:
+            api.close()
+
+
 def _expect(response: Any, status: int) -> None:
     if response.status_code != status:
         raise RuntimeError(f"expected {status}, got {response.status_code}: "
@@ -146,7 +199,14 @@ def measure(repeat: int) -> list[Figure]:
     """Each load `repeat` times, each time in a fresh mock process; medians."""
     ensure_fixtures()
     peaks, growths, oversize, seconds = [], [], [], []
+    at_cap: dict[str, list[float]] = {kind: [] for kind in PIXEL_CAP_KINDS}
+    two_at_cap: list[float] = []
     for _ in range(repeat):
+        for kind in PIXEL_CAP_KINDS:
+            with mock_process() as process:
+                at_cap[kind].append(pixel_cap_growth(process, kind))
+        with mock_process() as process:
+            two_at_cap.append(pixel_cap_growth(process, "PNG RGBA", at_once=2))
         with mock_process() as process:
             peak, growth = concurrent_peak(process)
         peaks.append(peak)
@@ -164,4 +224,9 @@ def measure(repeat: int) -> list[Figure]:
                GROWTH_TARGET_MB, repeat, "chunked, no Content-Length; answered 413"),
         Figure(AREA, f"{OVERSIZE_MB} MB oversize upload: client time", median(seconds), "s",
                None, repeat),
+        *(Figure(AREA, f"pixel cap, {kind}: growth", median(values), "MB",
+                 PIXEL_CAP_TARGET_MB, repeat, "8000x5000, one upload")
+          for kind, values in at_cap.items()),
+        Figure(AREA, "pixel cap, PNG RGBA, two at once: growth", median(two_at_cap), "MB",
+               None, repeat, "one on each decode worker"),
     ]

@@ -75,7 +75,7 @@ def _expect(response: httpx.Response, status: int) -> None:
 
 def mock_timings(body: Body, data: bytes, count: int) -> Timings:
     mock, samples = timed_mock()
-    api = MockApi(mock.base_url, mock.control_url)
+    api = MockApi(mock.base_url, mock.control_url, mock.control_secret)
     try:
         itwin = api.new_itwin()
         content_type = case(body.case_name).content_type

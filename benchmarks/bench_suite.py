@@ -111,7 +111,7 @@ def upload_every_fixture(api: MockApi, itwin: str) -> int:
 def floor_once() -> tuple[float, float]:
     """(seconds to start a mock, seconds of the upload loop) for one floor run."""
     mock, started = timed(serve_in_thread)
-    api = MockApi(mock.base_url, mock.control_url)
+    api = MockApi(mock.base_url, mock.control_url, mock.control_secret)
     try:
         itwin = api.new_itwin("suite-floor")
         _, loop = timed(lambda: upload_every_fixture(api, itwin))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from conformance.contract import ACCEPT_V1
+from conformance.control import SECRET_HEADER
 from conformance.images import Case, fixture_path
 
 TIMEOUT = 120.0
@@ -19,10 +20,12 @@ TIMEOUT = 120.0
 
 @dataclass
 class MockApi:
-    """One persona's view of a mock at `base_url` (…/itwins), token from its control API."""
+    """One persona's view of a mock at `base_url` (…/itwins), token from its control API
+    (which wants the mock's control secret)."""
 
     base_url: str
     control_url: str
+    control_secret: str
     persona: str = "org_admin"
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=TIMEOUT))
     _token: str | None = None
@@ -30,7 +33,8 @@ class MockApi:
     @property
     def headers(self) -> dict[str, str]:
         if self._token is None:
-            reply = self.http.post(f"{self.control_url}/tokens", json={"persona": self.persona})
+            reply = self.http.post(f"{self.control_url}/tokens", json={"persona": self.persona},
+                                   headers={SECRET_HEADER: self.control_secret})
             reply.raise_for_status()
             self._token = str(reply.json()["access_token"])
         return {"Authorization": f"Bearer {self._token}", "Accept": ACCEPT_V1}

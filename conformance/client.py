@@ -5,6 +5,12 @@ its operation (`conformance.contract.validate`). A contract error raises
 `ContractViolation` there, so a test fails wherever a bad response appears, and tests
 never call the validator themselves. A 429 is waited out after `Retry-After` a bounded
 number of times and counted; a 5xx is a finding and is never retried.
+
+No target can hang the run or fill its memory: every request, its answer's headers and its
+whole body included, finishes within the client's `timeout`, and an answer's body is read
+as a stream up to a cap (API answers and blob downloads each have their own). Past either,
+`RequestTooSlow` or `ResponseTooLarge` fails the test at hand, and the run goes on.
+`bounded_get` gives the same guarantees to a one-off request (the start-up probe).
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
+import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 from .contract import (
@@ -35,7 +43,13 @@ from .contract import (
     validate,
 )
 
-DEFAULT_TIMEOUT = 60.0
+# Seconds one request may take in all: sending it, and its answer's headers and body. A
+# 5 MB upload passes at 350 kbit/s.
+DEFAULT_TIMEOUT = 120.0
+# The largest answer read: an API answer is JSON (a page of 1000 iTwins is ~1.3 MB); a
+# blob is an image (the large one is the upload, at most 5 MiB).
+MAX_API_ANSWER_BYTES = 4 * 1024 * 1024
+MAX_BLOB_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_MAX_RETRY_WAIT = 60.0
 BODY_EXCERPT = 400
@@ -65,6 +79,14 @@ class ContractWarning(UserWarning):
 
 class RateLimited(Exception):
     """The target kept answering 429 after every allowed retry: not a contract failure."""
+
+
+class ResponseTooLarge(AssertionError):
+    """An answer whose body passed the cap: the test fails, nothing more is read."""
+
+
+class RequestTooSlow(AssertionError):
+    """A request whose answer was not complete within the client's timeout."""
 
 
 class TargetUnreachable(Exception):
@@ -150,6 +172,162 @@ def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float
     return max(0.0, when.timestamp() - time.time())
 
 
+class _Deadline(threading.local):
+    """When the request in flight on this thread must be done (monotonic), if any."""
+
+    at: float | None = None
+
+    def left(self, timeout: float | None, expired: type[Exception]) -> float | None:
+        """`timeout` cut to the time left; `expired` raised once none is."""
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise expired("the request's time is up")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits no longer than the request has left,
+    so an answer trickling a byte at a time, headers included, cannot outlast it."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(
+            ssl_context, server_hostname, self._deadline.left(timeout, httpcore.ConnectTimeout)),
+            self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self._backend = backend
+        self._deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(
+            host, port, self._deadline.left(timeout, httpcore.ConnectTimeout), local_address,
+            socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_unix_socket(
+            path, self._deadline.left(timeout, httpcore.ConnectTimeout), socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _deadline_transport(deadline: _Deadline) -> httpx.HTTPTransport:
+    """httpx's own transport, its connections made by a backend that keeps `deadline`.
+
+    httpx has no public way to choose the network backend of its pool, so it is swapped in
+    place (httpx 0.28, httpcore 1.0). Should that attribute move, the deadline still holds
+    between the chunks of a body, and tests/tooling/test_client_limits.py says so.
+    """
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _DeadlineBackend(backend, deadline)  # type: ignore[union-attr]
+    return transport
+
+
+class BoundedHttp:
+    """An httpx client whose requests each finish, answer included, within `seconds`, and
+    whose answers are read up to a cap; for `ApiClient` and `bounded_get`."""
+
+    def __init__(self, seconds: float, transport: httpx.BaseTransport | None = None) -> None:
+        self.seconds = seconds
+        self._deadline = _Deadline()
+        self.http = httpx.Client(timeout=seconds, follow_redirects=False,
+                                 transport=transport or _deadline_transport(self._deadline))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def send(self, request: httpx.Request, max_bytes: int, label: str) -> httpx.Response:
+        """The response, its body read; RequestTooSlow, ResponseTooLarge, or httpx's own
+        errors (no connection, a reset). `label` names the request in messages."""
+        deadline = self._deadline.at = time.monotonic() + self.seconds
+        response: httpx.Response | None = None
+        try:
+            response = self.http.send(request, stream=True)
+            _read_body(response, max_bytes, label, self._deadline)
+            return response
+        except (httpx.ReadTimeout, httpx.WriteTimeout):
+            if time.monotonic() < deadline:
+                raise  # not the request's own limit (cannot be, as the clock runs)
+            raise self._too_slow(label, response) from None
+        finally:
+            self._deadline.at = None
+            if response is not None:
+                response.close()
+
+    def _too_slow(self, label: str, response: httpx.Response | None) -> RequestTooSlow:
+        seen = ("no answer had arrived" if response is None else
+                f"status {response.status_code} had arrived, not the whole body")
+        return RequestTooSlow(f"{label}: no complete answer within {self.seconds:g} s, the "
+                              f"limit for one request (--request-timeout); {seen}")
+
+
+def _read_body(response: httpx.Response, max_bytes: int, label: str,
+               deadline: _Deadline) -> None:
+    """Read the body (decoded) into the response, never past `max_bytes` or the deadline."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(label, response, max_bytes, f"Content-Length: {declared}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(label, response, max_bytes, f"{size} bytes read, and more coming")
+        deadline.left(None, httpx.ReadTimeout)
+        chunks.append(chunk)
+    # What `Response.read()` would have stored, had it been allowed to read unbounded.
+    response._content = b"".join(chunks)
+
+
+def _too_large(label: str, response: httpx.Response, max_bytes: int,
+               seen: str) -> ResponseTooLarge:
+    return ResponseTooLarge(f"{label} -> {response.status_code}: the answer's body is larger "
+                            f"than {max_bytes} bytes, the most this client reads ({seen})")
+
+
+def bounded_get(url: str, *, seconds: float, max_bytes: int) -> httpx.Response:
+    """GET `url`, its answer complete within `seconds` and at most `max_bytes` long.
+
+    Raises RequestTooSlow or ResponseTooLarge, and httpx.TransportError when there was no
+    answer at all (refused, DNS, TLS, reset).
+    """
+    bounded = BoundedHttp(seconds)
+    try:
+        return bounded.send(bounded.http.build_request("GET", url), max_bytes, f"GET {url}")
+    finally:
+        bounded.close()
+
+
 @dataclass
 class ClientStats:
     """What a client spent: requests sent (retries and downloads included), bytes of
@@ -175,10 +353,15 @@ class ApiClient:
     observers: list[Callable[[Exchange], None]] = field(default_factory=list)
     stats: ClientStats = field(default_factory=ClientStats)
     transport: httpx.BaseTransport | None = None  # tests of the tooling inject one
+    max_answer_bytes: int = MAX_API_ANSWER_BYTES
+    max_blob_bytes: int = MAX_BLOB_BYTES
 
     def __post_init__(self) -> None:
-        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False,
-                                  transport=self.transport)
+        self._bounded = BoundedHttp(self.timeout, self.transport)
+        self._http = self._bounded.http
+        # Every bearer token sent, so that reports can redact it in every encoding (an
+        # opaque token has no shape to be found by).
+        self.tokens_sent: set[str] = set()
 
     def close(self) -> None:
         self._http.close()
@@ -248,8 +431,10 @@ class ApiClient:
         """
         started = time.perf_counter()
         self.stats.requests += 1
+        request = self._http.build_request("GET", url)
+        label = f"GET {request.url.path} (download){self._as_persona()}"  # no query: a SAS
         try:
-            response = self._http.get(url)
+            response = self._bounded.send(request, self.max_blob_bytes, label)
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"download failed: {type(exc).__name__}") from None
         exchange = _exchange(DOWNLOAD, response, self.persona, 0,
@@ -265,9 +450,10 @@ class ApiClient:
              json: Any = None, auth: bool = True) -> httpx.Response:
         retries = 0
         first = time.monotonic()
+        op = f" ({operation_id})" if operation_id else ""
         while True:
             started = time.perf_counter()
-            response = self._send_once(method, path, headers, content, json, auth)
+            response = self._send_once(method, path, headers, content, json, auth, op)
             exchange = _exchange(operation_id, response, self.persona, retries,
                                  time.perf_counter() - started)
             self._check(operation_id, response, exchange)
@@ -282,15 +468,19 @@ class ApiClient:
             self.stats.retry_wait += wait
             time.sleep(wait)
 
+    def _as_persona(self) -> str:
+        return f" as {self.persona}" if self.persona else ""
+
     def _send_once(self, method: str, path: str, headers: HeaderValues | None,
-                   content: bytes | None, json: Any, auth: bool) -> httpx.Response:
+                   content: bytes | None, json: Any, auth: bool, op: str) -> httpx.Response:
         request = self._http.build_request(method, self.base_url + path, content=content,
                                            json=json)
         self._set_headers(request, headers, auth)
         self.stats.requests += 1
         self.stats.bytes_sent += len(request.content)
+        label = f"{method} {request.url.path}{op}{self._as_persona()}"
         try:
-            return self._http.send(request)
+            return self._bounded.send(request, self.max_answer_bytes, label)
         except httpx.LocalProtocolError as exc:
             raise RequestNotSendable(f"{method} {path}: {exc}") from None
         except httpx.TransportError as exc:
@@ -301,7 +491,9 @@ class ApiClient:
                      auth: bool) -> None:
         wanted: dict[str, str | None] = {"accept": self.accept}
         if auth and self.token is not None:
-            wanted["authorization"] = f"Bearer {self.token()}"
+            token = self.token()
+            self.tokens_sent.add(token)
+            wanted["authorization"] = f"Bearer {token}"
         wanted.update({k.lower(): v for k, v in (headers or {}).items()})
         for name, value in wanted.items():
             if value is None:

@@ -1,14 +1,21 @@
 """A client for the mock's control API (`[mock] control_url` of its target file).
 
 Only tests marked `mock_only` use it, and only over HTTP: the suite never imports the mock.
+Every request carries the mock's control secret (`[mock] control_secret`), without which
+the control API refuses it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from .targets import Target
+
+# The header the mock's control API reads its secret from (docs/mock.md).
+SECRET_HEADER = "X-Mock-Control-Secret"
 
 
 class ControlError(Exception):
@@ -18,11 +25,22 @@ class ControlError(Exception):
 @dataclass
 class MockControl:
     control_url: str
+    control_secret: str | None = field(default=None, repr=False)
     timeout: float = 30.0
 
     def __post_init__(self) -> None:
-        self._http = httpx.Client(base_url=self.control_url.rstrip("/"), timeout=self.timeout)
+        headers = {SECRET_HEADER: self.control_secret} if self.control_secret else {}
+        self._http = httpx.Client(base_url=self.control_url.rstrip("/"), timeout=self.timeout,
+                                  headers=headers)
         self._injected: list[str] = []
+
+    @classmethod
+    def of(cls, target: Target) -> MockControl:
+        """The control API of a mock's target (which must have `[mock] control_url`)."""
+        if target.control_url is None:
+            raise ValueError(f"target {target.name} is not a mock (no [mock] control_url)")
+        secret = target.control_secret.reveal() if target.control_secret else None
+        return cls(target.control_url, secret)
 
     def close(self) -> None:
         self._http.close()

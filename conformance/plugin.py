@@ -22,7 +22,16 @@ from typing import Any
 import httpx
 import pytest
 
-from .client import ApiClient, Exchange, RateLimited, TargetUnreachable
+from .client import (
+    DEFAULT_TIMEOUT,
+    ApiClient,
+    Exchange,
+    RateLimited,
+    RequestTooSlow,
+    ResponseTooLarge,
+    TargetUnreachable,
+    bounded_get,
+)
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
 from .exitcodes import PYTEST_UNREACHABLE
@@ -49,10 +58,12 @@ EVIDENCE_HELP = {
 SCRATCH_PREFIX = "itwin-conformance"
 _TARGET_KEY = "conformance_target"
 _RUN_ID_KEY = "conformance_run_id"
-# Plugins of the suite's features, loaded wherever this plugin is: recording and comparing
-# exchanges (--record, --compare: conformance/fidelity); reports and known deviations
-# (--report, --known-deviations: conformance/reporting).
-pytest_plugins = ["conformance.fidelity.plugin", "conformance.reporting.plugin"]
+# Plugins of the suite's features, loaded wherever this plugin is: the run's secrets kept
+# out of the terminal and junit.xml (conformance/run_secrets.py; first, since the others
+# import it); recording and comparing exchanges (--record, --compare: conformance/fidelity);
+# reports and known deviations (--report, --known-deviations: conformance/reporting).
+pytest_plugins = ["conformance.run_secrets", "conformance.fidelity.plugin",
+                  "conformance.reporting.plugin"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,8 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target TOML file; without it the embedded mock is started")
     group.addoption("--allow-production", action="store_true", default=False,
                     help="allow a target on the production host api.bentley.com")
-    group.addoption("--request-timeout", type=float, default=60.0,
-                    help="seconds before one HTTP request times out (default 60)")
+    group.addoption("--request-timeout", type=float, default=DEFAULT_TIMEOUT,
+                    help="seconds one HTTP request may take in all: sending it, and its "
+                         f"answer's headers and whole body (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--max-retries", type=int, default=3,
                     help="retries after a 429, each after Retry-After (default 3)")
 
@@ -83,13 +95,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 PROBE_TIMEOUT = 15.0
+PROBE_MAX_BYTES = 1024 * 1024
 
 
 def _probe(target: Target) -> None:
-    """Any HTTP answer from the API root means reachable; no answer at all means not."""
+    """Any HTTP answer from the API root means reachable; no answer at all, or none
+    complete within PROBE_TIMEOUT (an endless trickle), means not."""
     try:
-        httpx.get(target.base_url + "/", timeout=PROBE_TIMEOUT)
-    except httpx.TransportError as exc:
+        bounded_get(target.base_url + "/", seconds=PROBE_TIMEOUT, max_bytes=PROBE_MAX_BYTES)
+    except ResponseTooLarge:
+        pass  # it answered: whether it is the API, the tests will say
+    except (httpx.TransportError, RequestTooSlow) as exc:
         pytest.exit(f"target unreachable: {target.base_url}: {type(exc).__name__}",
                     returncode=PYTEST_UNREACHABLE)
 
@@ -220,7 +236,7 @@ def mock_control(target: Target) -> Iterator[MockControl]:
     """The mock's control API; only for tests marked mock_only."""
     if target.control_url is None:
         pytest.skip(f"target {target.name} is not a mock (no [mock] control_url)")
-    control = MockControl(target.control_url)
+    control = MockControl.of(target)
     yield control
     control.close()
 
@@ -263,6 +279,12 @@ ExchangeListener = Callable[[str, Exchange], None]
 _clients = pytest.StashKey[list[ApiClient]]()
 _listeners = pytest.StashKey[list[ExchangeListener]]()
 _current_test = pytest.StashKey[str]()
+
+
+def persona_clients(config: pytest.Config) -> list[ApiClient]:
+    """The persona clients this process has made (their tokens are secrets of the run)."""
+    clients: list[ApiClient] = config.stash.get(_clients, [])
+    return clients[:]
 
 
 def add_exchange_listener(config: pytest.Config, listener: ExchangeListener) -> None:

@@ -226,6 +226,7 @@ class Target:
     personas: dict[str, Persona]
     profile: Profile
     control_url: str | None
+    control_secret: Secret | None = None  # what the mock's control API wants with each call
     source: Path | None = None
 
     @property
@@ -244,12 +245,15 @@ class Target:
         return self.personas.get(name)
 
     def secrets(self) -> list[str]:
-        """Every secret value this target holds (static tokens and client secrets)."""
+        """Every secret value this target holds (static tokens, client secrets and the
+        mock's control secret)."""
         found: list[str] = []
         for persona in self.personas.values():
             for secret in (persona.token, persona.client_secret):
                 if secret is not None:
                     found.append(secret.reveal())
+        if self.control_secret is not None:
+            found.append(self.control_secret.reveal())
         return found
 
 
@@ -294,6 +298,8 @@ def parse_target(data: dict[str, Any], environ: Mapping[str, str] | None = None,
                           f"known: {', '.join(known)}")
     personas = {name: _persona(name, table, f"{where}: personas.{name}")
                 for name, table in personas_table.items()}
+    mock = data.get("mock", {})
+    control_secret = mock.get("control_secret")
     return Target(
         name=str(data.get("name", source.stem if source else "target")),
         base_url=base_url,
@@ -301,7 +307,8 @@ def parse_target(data: dict[str, Any], environ: Mapping[str, str] | None = None,
         itwins={str(k): str(v) for k, v in data.get("itwins", {}).items()},
         personas=personas,
         profile=parse_profile(data.get("profile", {}), f"{where}: profile"),
-        control_url=data.get("mock", {}).get("control_url"),
+        control_url=mock.get("control_url"),
+        control_secret=None if control_secret is None else Secret(str(control_secret)),
         source=source,
     )
 

@@ -34,6 +34,7 @@ from conformance.plugin import SUITE_DIR, add_exchange_listener, get_target
 from conformance.targets import Target
 
 from ..redact import Redactor
+from ..run_secrets import redactor_for
 from . import recording as rec
 from .compare import AGE, Difference, TestComparison, render_text
 from .known import Excused, KnownDifference, KnownDifferencesError, excuse, load_known, stale
@@ -189,7 +190,7 @@ class FidelityPlugin:
     @property
     def redactor(self) -> Redactor:
         if self._redactor is None:
-            self._redactor = Redactor(self.target.secrets())
+            self._redactor = redactor_for(self.config)
         return self._redactor
 
     @property

@@ -18,6 +18,7 @@ from conformance.contract import UNDETERMINED, ErrorSpec, schema_dir
 from conformance.contract.schemas import SCHEMA_FILES
 
 from . import blobs, choices, control, identity, images, itwins, uploads
+from .arrival import BodyDeadline, RequestTimedOut
 from .errors import ApiError, documented, mock_error
 from .faults import FaultMiddleware
 from .media import JsonMediaType
@@ -79,6 +80,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(spec.body(), status_code=exc.status_code, headers=exc.headers)
 
 
+async def _timed_out(request: Request, exc: Exception) -> Response:
+    """The body did not arrive in time: say so and close (the rest is not worth reading)."""
+    seconds = str(request.app.state.mock.settings.read_timeout_seconds)
+    return mock_error(choices.REQUEST_TIMEOUT, headers={"Connection": "close"},
+                      seconds=seconds).response()
+
+
 async def _client_gone(request: Request, exc: Exception) -> Response:
     """The client hung up mid-body; nobody will read this answer."""
     return Response(status_code=400)
@@ -106,7 +114,10 @@ def create_app(settings: MockSettings | None = None, *, public_url: str | None =
 
     # Outermost first: every API answer, injected faults and 429s included, gets the media
     # type of the mock's reading.
+    # Faults before the body's deadline: an injected latency is not the client's, so the
+    # body's clock starts after it.
     middleware = [Middleware(FaultMiddleware, book=state.faults),
+                  Middleware(BodyDeadline, seconds=settings.read_timeout_seconds),
                   Middleware(Throttle, settings=settings)]
     if settings.json_media_type != "application/json":
         middleware.insert(0, Middleware(JsonMediaType, media_type=settings.json_media_type))
@@ -114,7 +125,8 @@ def create_app(settings: MockSettings | None = None, *, public_url: str | None =
         routes=_routes(settings),
         middleware=middleware,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error,
-                            ClientDisconnect: _client_gone, Exception: _bug},
+                            RequestTimedOut: _timed_out, ClientDisconnect: _client_gone,
+                            Exception: _bug},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -22,6 +22,8 @@ SERVICE_UNAVAILABLE = _mock(
     503, "ServiceUnavailable", "The service is temporarily unavailable. Try again later.")
 INTERNAL_ERROR = _mock(
     500, "InternalServerError", "The mock failed unexpectedly. This is a bug in the mock.")
+REQUEST_TIMEOUT = _mock(
+    408, "RequestTimeout", "The request did not arrive within {seconds} seconds.")
 CAPACITY_EXCEEDED = _mock(
     409, "MockCapacityExceeded",
     "The mock's store is full ({what}). Delete iTwins or images, or reset the mock.")
@@ -29,6 +31,17 @@ ITWIN_EXISTS = _mock(409, "iTwinExists", "An iTwin with the same number already 
 CANNOT_CREATE_ITWIN = _mock(422, "InvalidiTwinsRequest", "Cannot create iTwin.")
 INVALID_LIST_REQUEST = _mock(422, "InvalidiTwinsRequest", "Cannot list iTwins.")
 INVALID_CONTROL_REQUEST = _mock(422, "InvalidMockRequest", "The control request is invalid.")
+# The control API's gate (control.py): the secret, the mock's own name, JSON only.
+CONTROL_SECRET_REQUIRED = _mock(
+    403, "MockControlForbidden",
+    "The control API needs the mock's control secret (its target file's [mock] "
+    "control_secret) in the X-Mock-Control-Secret header.")
+CONTROL_FOREIGN_HOST = _mock(
+    403, "MockControlForbidden",
+    "The control API answers only requests addressed to the mock's own name, from no "
+    "other origin.")
+CONTROL_JSON_ONLY = _mock(
+    415, "UnsupportedMediaType", "The control API accepts only application/json bodies.")
 # Blob links are Azure Storage links; these are Azure's codes and messages (Azure answers
 # them as XML; the mock answers the JSON error model so every answer has one shape).
 BLOB_AUTH_FAILED = _mock(
@@ -82,3 +95,7 @@ def invalid_property(name: str, why: str) -> DetailSpec:
 
 NOT_JSON = DetailSpec("InvalidRequestBody", "body", "The request body is not a JSON object.")
 JSON_TOO_LARGE = DetailSpec("InvalidRequestBody", "body", "The request body is too large.")
+UNREPRESENTABLE = DetailSpec(
+    "InvalidRequestBody", "body",
+    "The request body holds a value the mock cannot represent (a lone surrogate, or a "
+    "number too large or not finite).")

@@ -1,8 +1,8 @@
 """`itwin-conformance mock`: serve the mock until Ctrl-C, optionally writing its target.
 
-It listens on loopback only unless told otherwise, because the control API mints tokens
-for every persona and wipes data without any authentication, and the target file holds
-every persona's credentials: on a shared network anyone could act as any persona.
+It listens on loopback only unless told otherwise: it speaks plain HTTP, the target file
+holds every persona's credentials and the control secret, and whoever has them can act as
+any persona, mint tokens and wipe data. `--allow-remote` says so on stderr.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-control", action="store_true",
                         help="serve no control API under /__mock__/")
     parser.add_argument("--allow-remote", action="store_true",
-                        help="allow a non-loopback --host (the control API is open to all)")
+                        help="allow a non-loopback --host (plain HTTP; prints what it "
+                             "exposes)")
     parser.add_argument("--public-url", help="origin clients use, if not http://HOST:PORT")
     defaults = MockSettings()
     parser.add_argument("--max-image-bytes", type=int, default=defaults.max_image_bytes,
@@ -48,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         choices=sorted(BREAKS), metavar="NAME",
                         help="break one rule of the contract on purpose, to see a gate fail "
                              "(repeatable): " + ", ".join(sorted(BREAKS)))
+    parser.add_argument("--read-timeout", type=int, default=defaults.read_timeout_seconds,
+                        metavar="SECONDS",
+                        help="time a request's headers, and then its body, may take to "
+                             "arrive; 408 after it (default: %(default)s)")
 
 
 READING_HELP = {
@@ -99,11 +104,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def remote_warning(host: str, control: bool) -> str:
+    """What listening on a non-loopback `host` exposes, said before the mock starts."""
+    lines = [
+        f"warning: --allow-remote: the mock listens on {host}, reachable from other "
+        "machines, over plain HTTP: nothing it sends or receives is encrypted.",
+        "  Anyone who can reach it and read the target file (or the traffic) can get a "
+        "token for every persona from /connect/token, and read every uploaded image "
+        "through its blob links.",
+    ]
+    if control:
+        lines.append("  With the control secret (in the target file, and in clear in every "
+                     "control request) they can also mint any token, inject faults and "
+                     "wipe all data through /__mock__/; add --no-control if you do not "
+                     "need it.")
+    lines.append("  Use it only on a network you trust.")
+    return "\n".join(lines)
+
+
 def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         max_image_bytes=args.max_image_bytes, max_ratio=args.max_ratio,
         max_pixels=args.max_pixels, control=not args.no_control,
         rate_limit_per_second=args.rate_limit, breaks=frozenset(args.breaks),
+        read_timeout_seconds=args.read_timeout,
         **{name: getattr(args, name) for name in READINGS})
 
 
@@ -119,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"invalid setting: {exc}", file=sys.stderr)
         return 2
     host = "127.0.0.1" if args.host == "localhost" else args.host
+    if not is_loopback(host):
+        print(remote_warning(host, settings.control), file=sys.stderr, flush=True)
     try:
         sock = bind(host, args.port)
     except OSError as exc:
@@ -136,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"target file: {path}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        uvicorn_server(app).run(sockets=[sock])
+        uvicorn_server(app, settings.read_timeout_seconds).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:

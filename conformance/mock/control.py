@@ -3,12 +3,19 @@
 For tests that must steer the mock. Every endpoint checks its input and answers 422 in the
 error model for anything it does not understand, unknown keys included, so a typo in a
 test fails loudly instead of being ignored.
+
+It mints tokens for every persona and wipes data, so it serves only its own callers: a
+request must carry the mock's control secret (written into its target file), address the
+mock by its own name (so a page on another name that resolves here, DNS rebinding, is
+refused), come from no foreign origin, and send JSON if it sends anything (a browser's
+form or simple cross-site request cannot).
 """
 
 from __future__ import annotations
 
-import json
+import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from starlette.requests import Request
@@ -21,11 +28,13 @@ from . import choices
 from .access import state_of
 from .auth import ALGORITHMS
 from .errors import mock_error
-from .routing import resource
-from .streams import BodyTooLarge, read_limited
+from .routing import Endpoint, resource
+from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
 from .world import PERSONAS
 
 PREFIX = "/__mock__"
+SECRET_HEADER = "X-Mock-Control-Secret"
+JSON = "application/json"
 _TEN_YEARS = 10 * 365 * 24 * 3600
 _METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS")
 _NOT_GIVEN = object()
@@ -78,13 +87,15 @@ class Fields:
 
 
 async def _json(request: Request) -> Any:
+    """The body (no body: {}), or _NOT_GIVEN for one that is not JSON (Fields says so)."""
     try:
-        raw = await read_limited(request, state_of(request).settings.max_json_bytes)
+        return await read_json(request, state_of(request).settings.max_json_bytes,
+                               if_empty={})
     except BodyTooLarge:
         raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.JSON_TOO_LARGE) from None
-    try:
-        return json.loads(raw or b"{}")
-    except (ValueError, RecursionError):
+    except BodyUnrepresentable:
+        raise mock_error(choices.INVALID_CONTROL_REQUEST, choices.UNREPRESENTABLE) from None
+    except BodyNotJson:
         return _NOT_GIVEN
 
 
@@ -169,11 +180,46 @@ async def remove_fault(request: Request) -> Response:
     return Response(status_code=204)
 
 
+def _host_name(value: str) -> str | None:
+    """The host name of a Host header or an Origin (lower case, no port, no brackets)."""
+    try:
+        return urlsplit(value if "//" in value else f"//{value}").hostname
+    except ValueError:
+        return None
+
+
+def check_caller(request: Request) -> None:
+    """Host, Origin, secret and media type, before the body is read; else the refusal."""
+    state = state_of(request)
+    own = state.own_names()
+    origin = request.headers.get("origin")
+    if _host_name(request.headers.get("host", "")) not in own or (
+            origin is not None and _host_name(origin) not in own):
+        raise mock_error(choices.CONTROL_FOREIGN_HOST)
+    given = request.headers.get(SECRET_HEADER, "").encode("latin-1")
+    if not hmac.compare_digest(given, state.control_secret.encode()):
+        raise mock_error(choices.CONTROL_SECRET_REQUIRED)
+    media = request.headers.get("content-type")
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers)
+    if (media is not None and media.split(";")[0].strip().lower() != JSON) or (
+            media is None and has_body):
+        raise mock_error(choices.CONTROL_JSON_ONLY)
+
+
+def _guarded(endpoint: Endpoint) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        check_caller(request)
+        return await endpoint(request)
+    return guarded
+
+
 def routes() -> list[Route]:
     return [
-        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
-        Route(f"{PREFIX}/world", world, methods=["GET"]),
-        Route(f"{PREFIX}/tokens", mint_token, methods=["POST"]),
-        resource(f"{PREFIX}/faults", {"POST": add_fault, "DELETE": clear_faults}),
-        Route(f"{PREFIX}/faults/{{fault_id}}", remove_fault, methods=["DELETE"]),
+        Route(f"{PREFIX}/reset", _guarded(reset), methods=["POST"]),
+        Route(f"{PREFIX}/world", _guarded(world), methods=["GET"]),
+        Route(f"{PREFIX}/tokens", _guarded(mint_token), methods=["POST"]),
+        resource(f"{PREFIX}/faults", {"POST": _guarded(add_fault),
+                                      "DELETE": _guarded(clear_faults)}),
+        Route(f"{PREFIX}/faults/{{fault_id}}", _guarded(remove_fault), methods=["DELETE"]),
     ]

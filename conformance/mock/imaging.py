@@ -151,11 +151,14 @@ def _shrunk(image: Image.Image, header: Header, settings: MockSettings) -> Image
     """Fit within the thumbnail box, aspect kept ("fit"), or cropped to a centred square of
     exactly the box ("square", enlarging a smaller image): two readings of "a thumbnail"."""
     box = (settings.thumbnail_size, settings.thumbnail_size)
-    # Draft mode for JPEG: decodes at 1/2..1/8 scale, down to no less than the box.
-    # Pillow's default gap (2) asks for twice the box, so a 1400 px photo would be
-    # decoded and resampled at full size; the DCT scaling is as good and cheaper.
-    image.thumbnail(box, reducing_gap=1.0 if header.format == JPEG else 2.0)
-    oriented = _oriented(image)
+    if header.format == JPEG:
+        # Draft mode: decodes at 1/2..1/8 scale, down to no less than the box. Pillow's
+        # default gap (2) asks for twice the box, so a 1400 px photo would be decoded and
+        # resampled at full size; the DCT scaling is as good and cheaper.
+        image.thumbnail(box, reducing_gap=1.0)
+        oriented = _oriented(image)
+    else:
+        oriented = _oriented(_png_thumbnail(image, settings.thumbnail_size))
     if settings.thumbnail_shape == "square":
         return ImageOps.fit(oriented, box)
     return oriented
@@ -176,6 +179,46 @@ def _broken(data: bytes, header: Header, small: Image.Image,
     if settings.broken("small-name-wrong-extension"):
         return Thumbnail(_encode(small, JPEG, settings.thumbnail_quality), header.format)
     return None
+
+
+# Modes Image.reduce cannot shrink (16-bit grayscale): resized directly instead.
+_NOT_REDUCIBLE = ("I;16", "I;16L", "I;16B", "I;16N")
+# Modes Pillow premultiplies by their alpha before shrinking, in a full-size copy.
+_WITH_ALPHA = ("RGBA", "LA")
+_STRIP_BLOCKS = 16  # rows of reduced output made from one strip
+
+
+def _png_thumbnail(image: Image.Image, size: int) -> Image.Image:
+    """The decoded PNG shrunk into a `size` box, with no second full-size copy.
+
+    Pillow's thumbnail reduces a large image by a whole-number factor to about twice the
+    box, then resamples. For RGBA and LA it first converts the whole image to premultiplied
+    form, a copy as large as the decoded image (160 MB more at the pixel cap: docs/mock.md),
+    so for those the whole-number step is done here, a strip at a time.
+    """
+    image.load()
+    box = (size, size)
+    if image.mode in _NOT_REDUCIBLE:
+        image.thumbnail(box, reducing_gap=None)
+        return image
+    factor = max(image.size) // (2 * size)
+    if image.mode in _WITH_ALPHA and factor > 1:
+        image = _reduced_in_strips(image, factor)
+    image.thumbnail(box)
+    return image
+
+
+def _reduced_in_strips(image: Image.Image, factor: int) -> Image.Image:
+    """`image.reduce(factor)`, the same box average of premultiplied pixels, made a strip of
+    rows at a time so that only a strip is ever premultiplied."""
+    width, height = image.size
+    rows = factor * _STRIP_BLOCKS
+    reduced = Image.new(image.mode, (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(top + rows, height)))
+        reduced.paste(strip.reduce(factor), (0, top // factor))
+    reduced.info = dict(image.info)  # EXIF orientation, for the thumbnail
+    return reduced
 
 
 def _oriented(image: Image.Image) -> Image.Image:

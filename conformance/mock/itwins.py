@@ -7,7 +7,7 @@ request schema (`NewITwin` in openapi.json).
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ from .blobs import LARGE, SMALL
 from .errors import documented, mock_error
 from .images import drop_image
 from .state import MockState
-from .streams import BodyTooLarge, read_limited
+from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
 from .world import DELETE, OWNER_ROLE, READ, ITwin, StoredImage, new_id
 
 # class -> the subClasses it allows, as the iTwins API pairs them.
@@ -126,13 +126,13 @@ async def create_itwin(request: Request) -> Response:
     user = caller(request)
     state = state_of(request)
     try:
-        raw = await read_limited(request, state.settings.max_json_bytes)
+        body = await read_json(request, state.settings.max_json_bytes)
     except BodyTooLarge:
         raise mock_error(choices.CANNOT_CREATE_ITWIN, choices.JSON_TOO_LARGE) from None
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
+    except BodyNotJson:
         body = None
+    except BodyUnrepresentable:
+        raise mock_error(choices.CANNOT_CREATE_ITWIN, choices.UNREPRESENTABLE) from None
     fields = parse_new_itwin(body)
     if len(state.world.itwins) >= state.settings.max_itwins:
         raise mock_error(choices.CAPACITY_EXCEEDED,
@@ -151,11 +151,16 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 
 
+# ASCII digits only, and few enough for int(): "²".isdigit() is true, and int() reads at most
+# 4300 digits.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
 def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
         raise mock_error(choices.INVALID_LIST_REQUEST, choices.invalid_property(
             name, f"must be a whole number from {low} to {high}."))
     return int(raw)

@@ -20,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .arrival import arrival_protocol
 from .settings import MockSettings
 from .state import MockState
 from .target_file import render_target, write_atomically
@@ -50,10 +51,13 @@ def origin_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_server(app: Starlette) -> uvicorn.Server:
-    """No access log: blob URLs carry signatures and nothing secret may reach a log."""
+def uvicorn_server(app: Starlette, read_timeout_seconds: int = MockSettings.read_timeout_seconds
+                   ) -> uvicorn.Server:
+    """No access log: blob URLs carry signatures and nothing secret may reach a log.
+    Requests must arrive within `read_timeout_seconds` (arrival.py)."""
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=3)
+                            timeout_graceful_shutdown=3,
+                            http=arrival_protocol(read_timeout_seconds))
     return uvicorn.Server(config)
 
 
@@ -64,7 +68,7 @@ class RunningMock:
         self.app = app
         self.origin = origin
         self._sock = sock
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(app, self.settings.read_timeout_seconds)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                          name=f"itwins-mock {origin}", daemon=True)
 
@@ -84,6 +88,11 @@ class RunningMock:
     @property
     def control_url(self) -> str:
         return f"{self.origin}/__mock__"
+
+    @property
+    def control_secret(self) -> str:
+        """What the control API wants in its X-Mock-Control-Secret header."""
+        return self.state.control_secret
 
     def target_toml(self) -> str:
         return render_target(self.state, self.origin)

@@ -43,8 +43,9 @@ class MockSettings:
     max_image_bytes: int = SIZE_ALWAYS_REJECTED_ABOVE
     max_ratio: int = MAX_RATIO
     # 40 megapixels (e.g. 8000x5000) is above any photo that fits in 5 MB at sane quality,
-    # and far below what a decompression bomb claims; a PNG at the cap decodes to at most
-    # 160 MB (4 bytes a pixel), which with `decode_workers` bounds the decode memory.
+    # and far below what a decompression bomb claims; one decode at the cap costs at most
+    # 200 MB (an RGBA PNG, 4 bytes a pixel: 164 MB measured, benchmarks/bench_memory.py),
+    # which with `decode_workers` bounds the decode memory.
     max_pixels: int = 40_000_000
     # Undetermined points: which status an oversize body gets, and what a non-member sees.
     oversize_status: int = 413
@@ -82,6 +83,12 @@ class MockSettings:
     decode_workers: int = 2
     max_json_bytes: int = 64 * 1024
     max_faults: int = 1_000
+    # Slow clients: every part of a request (headers, body) must arrive within this, or it
+    # gets 408 and its connection is closed (arrival.py). A 5 MB upload needs 700 kbit/s.
+    read_timeout_seconds: int = 60
+    # Upload bodies held while they arrive, all uploads together: taken as bytes come in,
+    # so a slow upload holds only what it has sent and cannot keep others from reading.
+    max_buffered_upload_bytes: int = 16 * SIZE_ALWAYS_REJECTED_ABOVE
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -96,6 +103,9 @@ class MockSettings:
             raise ValueError("thumbnail_quality must be between 1 and 95")
         if self.rate_limit_per_second < 0:
             raise ValueError("rate_limit_per_second must be 0 (none) or more")
+        if self.max_buffered_upload_bytes < self.max_image_bytes:
+            raise ValueError("max_buffered_upload_bytes must hold at least one upload "
+                             "(max_image_bytes)")
         object.__setattr__(self, "breaks", frozenset(self.breaks))
         unknown = sorted(self.breaks - set(BREAKS))
         if unknown:
@@ -109,6 +119,7 @@ class MockSettings:
         for name in ("max_image_bytes", "max_ratio", "max_pixels", "thumbnail_size",
                      "sas_ttl_seconds", "token_ttl_seconds", "max_itwins", "max_stored_bytes",
                      "max_concurrent_uploads", "decode_workers", "max_json_bytes", "max_faults",
-                     "rate_limit_burst"):
+                     "rate_limit_burst", "read_timeout_seconds",
+                     "max_buffered_upload_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"MockSettings.{name} must be at least 1")

@@ -61,7 +61,8 @@ def render_target(state: MockState, origin: str, *, name: str = "mock") -> str:
                                    scope=None)}))
     tables.append(_table("profile", profile_of(settings)))
     if settings.control:
-        tables.append(_table("mock", {"control_url": f"{origin}/__mock__"}))
+        tables.append(_table("mock", {"control_url": f"{origin}/__mock__",
+                                      "control_secret": state.control_secret}))
     return "\n\n".join(tables) + "\n"
 
 

@@ -2,8 +2,12 @@
 
 After access: the Content-Type (a header), the declared length, then the body read as a
 stream up to the limit, the header checks of `imaging.inspect`, and only then the decode,
-on the bounded decode pool. Concurrent uploads are bounded too, which bounds the bodies
-held in memory at once.
+on the bounded decode pool.
+
+Memory and fairness: the bodies held while they arrive are bounded in bytes, all uploads
+together (`upload_buffer`), and only the checks and the decode wait for one of the
+`max_concurrent_uploads` slots (`upload_gate`), once the body is in. So a client that
+sends a byte a second holds a few bytes and no slot, and cannot keep others waiting.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from conformance.contract.catalogue import same_spacing
 
 from . import choices
 from .access import caller, itwin_for, state_of
+from .arrival import deadline_of
 from .errors import ApiError, documented, mock_error
 from .images import image_body, overwrite_refused, store_image
 from .imaging import FORMAT_OF_TYPE, ImageRejected, inspect, thumbnail
@@ -75,18 +80,19 @@ async def upload_image(request: Request) -> Response:
     state = state_of(request)
     settings = state.settings
     declared = declared_format(request, settings)
-    async with state.upload_gate.get():
+    async with state.upload_buffer.get().holding(deadline_of(request)) as take:
         try:
-            data = await read_limited(request, settings.max_image_bytes)
+            data = await read_limited(request, settings.max_image_bytes, take)
         except BodyTooLarge:
             raise oversize(settings) from None
         if not data:
             raise _empty_body(settings)
-        try:
-            header = inspect(data, declared, settings)
-            small = await state.off_loop(thumbnail, data, header, settings)
-        except ImageRejected as exc:
-            overwrite_refused(state, itwin, data)
-            raise rejected(exc.detail) from None
+        async with state.upload_gate.get():
+            try:
+                header = inspect(data, declared, settings)
+                small = await state.off_loop(thumbnail, data, header, settings)
+            except ImageRejected as exc:
+                overwrite_refused(state, itwin, data)
+                raise rejected(exc.detail) from None
     image = store_image(state, itwin, user, header.format, data, small)
     return JSONResponse(image_body(state, state.origin(request), image), status_code=201)

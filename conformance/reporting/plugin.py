@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .. import plugin as core
-from ..redact import Redactor
+from ..run_secrets import redactor_for
 from . import html, json, junit, markdown
 from .collect import (
     SUMMARY_PROPERTY,
@@ -78,9 +78,6 @@ def _prepare(directory: Path) -> None:
         raise pytest.UsageError(f"--report {directory}: cannot create it ({exc})") from None
 
 
-def redactor_for(config: pytest.Config) -> Redactor:
-    target = core.loaded_target(config)
-    return Redactor.of(target.secrets() if target is not None else [])
 
 
 class DeviationPlugin:
@@ -145,7 +142,7 @@ class ReportPlugin:
         self.config = config
         self.directory = directory
         self.log = ExchangeLog()
-        self.book = RecordBook(Redactor())
+        self.book = RecordBook(redactor_for(config))
         self.started = time.time()
         core.add_exchange_listener(config, self.log)
 
@@ -175,8 +172,6 @@ class ReportPlugin:
     @pytest.hookimpl(tryfirst=True)  # take our summary out before the JUnit writer sees it
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not is_worker(self.config):
-            if not self.book.redactor.secrets:  # until the target is known
-                self.book.redactor = redactor_for(self.config)
             self.book.add(report)
 
     @pytest.hookimpl(trylast=True)  # after pytest's JUnit writer has written its file

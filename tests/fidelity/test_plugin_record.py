@@ -110,8 +110,8 @@ class TestWhatIsNotRecorded:
             tmp_path: Path) -> None:
         """A throttled request is repeated; the recording is that of an unthrottled run."""
         mock = start_mock()
-        MockControl(mock.control_url).inject_fault(status=429, count=1, retry_after=1,
-                                                   method="DELETE", path_prefix="/itwins/")
+        MockControl(mock.control_url, mock.control_secret).inject_fault(
+            status=429, count=1, retry_after=1, method="DELETE", path_prefix="/itwins/")
         run = run_suite(write_target(mock), [f"test_lifecycle.py::{DELETE_THEN_GET}"],
                         f"--record={tmp_path / 'rec'}", junit=tmp_path / "junit.xml")
         assert "429s waited out: 1 (" in run.output

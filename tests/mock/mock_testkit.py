@@ -18,6 +18,7 @@ from PIL import Image
 
 from conformance.contract import ERROR, DetailSpec, error_body, validate
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
+from conformance.mock.control import SECRET_HEADER
 
 PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
 
@@ -133,8 +134,12 @@ class Api:
     def get_itwin(self, itwin_id: str, persona: str = "org_admin") -> httpx.Response:
         return self.http.get(self.url(itwin_id, image=False), headers=self.auth(persona))
 
-    def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.request(method, f"{self.mock.control_url}{path}", **kwargs)
+    def control(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> httpx.Response:
+        """A control API request with the mock's secret (and JSON, when `json=` is given)."""
+        sent = {SECRET_HEADER: self.mock.control_secret, **(headers or {})}
+        return self.http.request(method, f"{self.mock.control_url}{path}", headers=sent,
+                                 **kwargs)
 
 
 def api_for(settings: MockSettings | None = None) -> Iterator[Api]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 
 from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
-from tests.mock.mock_testkit import Api, api_for, assert_conforms, assert_error, png
+from conformance.mock.control import SECRET_HEADER
+from tests.mock.mock_testkit import Api, StartMock, api_for, assert_conforms, assert_error, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -61,6 +63,92 @@ class TestResetAndWorld:
         assert "[mock]" not in quiet.mock.target_toml()
 
 
+def raw_control(api: Api, method: str, path: str, **headers: str) -> Any:
+    """A control request with exactly these headers (no secret unless given)."""
+    return api.http.request(method, f"{api.mock.control_url}{path}", headers=headers)
+
+
+class TestOnlyItsOwnCallers:
+    """The control API mints tokens and wipes data: only a caller holding the secret of the
+    target file, addressing the mock by its own name, sending JSON, may use it."""
+
+    @pytest.mark.parametrize(("method", "path"), [
+        ("POST", "/reset"), ("GET", "/world"), ("POST", "/tokens"), ("POST", "/faults"),
+        ("DELETE", "/faults"), ("DELETE", "/faults/fault-1")])
+    def test_every_endpoint_needs_the_secret(self, api: Api, method: str, path: str) -> None:
+        for secret in (None, "", "wrong", api.mock.control_secret[:-1]):
+            headers = {} if secret is None else {SECRET_HEADER: secret}
+            reply = raw_control(api, method, path, **headers)
+            assert reply.status_code == 403, reply.text
+            assert reply.json() == choices.CONTROL_SECRET_REQUIRED.body()
+            assert_conforms(None, reply)
+
+    def test_nothing_happens_without_it(self, api: Api) -> None:
+        created = api.new_itwin()
+        assert raw_control(api, "POST", "/reset").status_code == 403
+        assert api.get_itwin(created).status_code == 200
+        reply = api.http.post(f"{api.mock.control_url}/tokens", json={"persona": "org_admin"})
+        assert "access_token" not in reply.text
+
+    def test_the_secret_is_in_the_target_file_only(self, api: Api) -> None:
+        target = tomllib.loads(api.mock.target_toml())
+        assert target["mock"]["control_secret"] == api.mock.control_secret
+        assert len(api.mock.control_secret) >= 32
+        assert api.mock.control_secret not in api.control("GET", "/world").text
+
+    def test_each_mock_has_its_own(self, api: Api, start_mock: StartMock) -> None:
+        other = start_mock()
+        assert other.control_secret != api.mock.control_secret
+        reply = api.http.get(f"{other.control_url}/world",
+                             headers={SECRET_HEADER: api.mock.control_secret})
+        assert reply.status_code == 403
+
+    @pytest.mark.parametrize("host", ["evil.example", "evil.example:1234", "127.0.0.2",
+                                      "localhost.evil.example", "", "[::2]"])
+    def test_a_foreign_host_is_refused(self, api: Api, host: str) -> None:
+        """A page on another name that resolves to this machine (DNS rebinding) is refused,
+        secret or not."""
+        reply = raw_control(api, "GET", "/world", Host=host,
+                            **{SECRET_HEADER: api.mock.control_secret})
+        assert reply.status_code == 403, reply.text
+        assert reply.json() == choices.CONTROL_FOREIGN_HOST.body()
+
+    @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]"])
+    def test_loopback_names_are_its_own(self, api: Api, host: str) -> None:
+        port = api.mock.origin.rsplit(":", 1)[1]
+        reply = raw_control(api, "GET", "/world", Host=f"{host}:{port}",
+                            **{SECRET_HEADER: api.mock.control_secret})
+        assert reply.status_code == 200, reply.text
+
+    @pytest.mark.parametrize("origin", ["http://evil.example", "null",
+                                        "http://127.0.0.1.evil.example:80"])
+    def test_a_foreign_origin_is_refused(self, api: Api, origin: str) -> None:
+        reply = api.control("GET", "/world", headers={"Origin": origin})
+        assert reply.status_code == 403, reply.text
+        assert reply.json() == choices.CONTROL_FOREIGN_HOST.body()
+
+    def test_its_own_origin_is_served(self, api: Api) -> None:
+        assert api.control("GET", "/world", headers={"Origin": api.mock.origin}
+                           ).status_code == 200
+
+    @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                              "multipart/form-data; boundary=x", None])
+    def test_only_json_bodies(self, api: Api, content_type: str | None) -> None:
+        """What a browser's form or simple request can send is refused before it is read."""
+        headers = {"Content-Type": content_type} if content_type else {}
+        body = b'{"persona": "org_admin"}'
+        reply = api.control("POST", "/tokens", content=body, headers=headers)
+        assert reply.status_code == 415, reply.text
+        assert reply.json() == choices.CONTROL_JSON_ONLY.body()
+        assert_conforms(None, reply)
+
+    def test_json_with_parameters_and_no_body_are_fine(self, api: Api) -> None:
+        reply = api.control("POST", "/tokens", content=b'{"persona": "org_admin"}',
+                            headers={"Content-Type": "Application/JSON; charset=utf-8"})
+        assert reply.status_code == 200, reply.text
+        assert api.control("POST", "/reset").status_code == 204
+
+
 class TestTokens:
     def test_claims_are_as_asked(self, api: Api) -> None:
         reply = api.control("POST", "/tokens", json={
@@ -90,7 +178,8 @@ class TestTokens:
         assert_control_invalid(api.control("POST", "/tokens", json=body))
 
     def test_not_json(self, api: Api) -> None:
-        assert_control_invalid(api.control("POST", "/tokens", content=b"{"))
+        assert_control_invalid(api.control("POST", "/tokens", content=b"{",
+                                           headers={"Content-Type": "application/json"}))
 
 
 class TestFaults:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import pytest
 from PIL import Image
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
+from conformance.mock.imaging import _reduced_in_strips
 from tests.mock.mock_testkit import Api, assert_conforms, assert_error, decoded, jpeg, png
 
 SAS = r"\?sv=[^&]+&sr=b&sig=[^&]+&se=[^&]+&sp=r$"
@@ -93,6 +95,27 @@ class TestBlobs:
     def test_png_modes(self, api: Api, mode: str) -> None:
         image = uploaded(api, png(500, 300, mode=mode, color=1))
         assert decoded(api.http.get(image["smallImageUrl"]).content).size == (400, 240)
+
+    @pytest.mark.parametrize(("mode", "color"), [
+        ("1", 1), ("L", 90), ("LA", (90, 255)), ("P", 5), ("I;16", 3000), ("RGB", (9, 8, 7)),
+        ("RGBA", (9, 8, 7, 255))])
+    def test_png_modes_of_images_four_times_the_box(self, api: Api, mode: str,
+                                                    color: object) -> None:
+        """Shrunk in whole-number steps first (Pillow's reduce, which has no 16-bit
+        grayscale: that one is resized directly)."""
+        image = uploaded(api, png(2000, 1200, mode=mode, color=color))
+        thumb = decoded(api.http.get(image["smallImageUrl"]).content)
+        assert thumb.size == (400, 240)
+        assert thumb.getpixel((200, 120)) == decoded(png(4, 4, mode=mode, color=color)
+                                                    ).getpixel((2, 2))
+
+    @pytest.mark.parametrize("factor", [2, 3, 7, 33])
+    def test_rgba_is_reduced_a_strip_at_a_time_to_the_same_pixels(self, factor: int) -> None:
+        """The strips (which spare a full-size premultiplied copy) give exactly what
+        Pillow's reduce gives, edges and odd sizes included."""
+        noise = random.Random(factor).randbytes(1001 * 777 * 4)
+        image = Image.frombytes("RGBA", (1001, 777), noise)
+        assert _reduced_in_strips(image, factor).tobytes() == image.reduce(factor).tobytes()
 
     @pytest.mark.parametrize("options", [{"progressive": True}, {"subsampling": 0},
                                          {"mode": "L"}, {"mode": "CMYK"}])

@@ -103,7 +103,8 @@ class TestSettings:
     @pytest.mark.parametrize("change", [
         {"max_ratio": 0}, {"max_image_bytes": -1}, {"oversize_status": 400},
         {"non_member_status": 401}, {"thumbnail_quality": 100}, {"max_pixels": 1.5},
-        {"decode_workers": True}])
+        {"decode_workers": True}, {"read_timeout_seconds": 0},
+        {"max_buffered_upload_bytes": 5_242_879}])
     def test_invalid_settings_are_refused(self, change: dict[str, object]) -> None:
         with pytest.raises((TypeError, ValueError)):
             MockSettings(**change)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from conformance.mock import MockSettings, serve_in_thread
-from conformance.mock.command import main
+from conformance.mock.command import add_arguments, main, settings_from
 from conformance.mock.server import bind
 
 PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
@@ -115,9 +116,40 @@ class TestCommandOptions:
         assert main(["--host", host, "--port", "0"]) == 2
         assert "--allow-remote" in capsys.readouterr().err
 
+    @pytest.mark.parametrize("control", [True, False])
+    def test_allow_remote_says_what_it_exposes(self, control: bool,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+        """Said before binding: 192.0.2.1 (TEST-NET-1) is no address of this machine, so
+        nothing is ever served on it."""
+        args = ["--host", "192.0.2.1", "--port", "0", "--allow-remote"]
+        assert main(args + ([] if control else ["--no-control"])) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("warning: --allow-remote: the mock listens on 192.0.2.1")
+        for exposed in ("plain HTTP", "every persona", "blob links"):
+            assert exposed in err
+        assert ("wipe all data" in err) is control
+        assert "cannot listen on 192.0.2.1" in err
+
+    def test_no_warning_on_loopback(self, capsys: pytest.CaptureFixture[str]) -> None:
+        taken = bind("127.0.0.1", 0)
+        try:
+            assert main(["--port", str(taken.getsockname()[1]), "--allow-remote"]) == 1
+        finally:
+            taken.close()
+        assert "warning" not in capsys.readouterr().err
+
     def test_bad_setting(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--port", "0", "--max-ratio", "0"]) == 2
         assert "max_ratio" in capsys.readouterr().err
+        assert main(["--port", "0", "--read-timeout", "0"]) == 2
+        assert "read_timeout_seconds" in capsys.readouterr().err
+
+    def test_read_timeout_reaches_the_settings(self) -> None:
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        assert settings_from(parser.parse_args(["--read-timeout", "7"])
+                             ).read_timeout_seconds == 7
+        assert settings_from(parser.parse_args([])).read_timeout_seconds == 60
 
     def test_port_in_use(self, capsys: pytest.CaptureFixture[str]) -> None:
         taken = bind("127.0.0.1", 0)

@@ -3,6 +3,7 @@ should (tests/reporting/test_checks.py): a check that cannot fail proves nothing
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -82,8 +83,12 @@ def junit_cases(path: Path) -> dict[str, str]:
 
 
 def secret_forms(value: str) -> set[str]:
-    """A value as it may appear in a file: raw, URL-encoded (query, path), JSON-escaped."""
-    return {value, quote_plus(value), quote(value, safe=""), value.replace("/", "\\/")}
+    """A value as it may appear in a file: raw, URL-encoded (query, path), JSON-escaped
+    (with `\\/`, and once more inside a JSON report), base64 and base64url (whole)."""
+    encoded = base64.b64encode(value.encode()).decode().rstrip("=")
+    return {value, quote_plus(value), quote(value, safe=""), value.replace("/", "\\/"),
+            value.replace("/", "\\\\/"), encoded,
+            encoded.replace("+", "-").replace("/", "_")}
 
 
 def leaks_in(directory: Path, secrets: set[str]) -> list[str]:

@@ -85,7 +85,7 @@ def static_target(mock: Any, personas: tuple[str, ...] = PERSONAS) -> str:
     """A target file whose personas hold tokens minted now (so all of them are known), with
     the faithful profile: the mock is broken, the target file does not say so."""
     own = tomllib.loads(mock.target_toml())
-    control = MockControl(mock.control_url)
+    control = MockControl(mock.control_url, mock.control_secret)
     try:
         tokens = {name: control.mint_token(name) for name in personas}
         tokens["expired"] = control.mint_token("org_admin", expires_in=-600)
@@ -95,7 +95,8 @@ def static_target(mock: Any, personas: tuple[str, ...] = PERSONAS) -> str:
     lines = ['name = "broken-mock"', f'base_url = "{own["base_url"]}"', "destructive = true",
              f'[itwins]\nshared = "{own["itwins"]["shared"]}"']
     lines += [f'[personas.{name}]\ntoken = "{token}"' for name, token in tokens.items()]
-    lines += [FAITHFUL_PROFILE, f'[mock]\ncontrol_url = "{mock.control_url}"']
+    lines += [FAITHFUL_PROFILE, f'[mock]\ncontrol_url = "{mock.control_url}"\n'
+                                f'control_secret = "{mock.control_secret}"']
     return "\n".join(lines) + "\n"
 
 

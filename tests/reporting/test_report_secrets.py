@@ -8,12 +8,25 @@ JWT, a Bearer credential or a `sig=` value.
 
 from __future__ import annotations
 
+import html
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .report_checks import leaks_in
-from .report_runs import ReportRun, run_report
+from tests.tooling.hostile_server import (
+    CLIENT_SECRET,
+    OPAQUE_TOKEN,
+    RUNTIME_TOKEN,
+    HostileServer,
+    hostile_target,
+)
+
+from .report_checks import leaks_in, secret_forms
+from .report_runs import REPO, ReportRun, run_report
 
 pytest_plugins = ["tests.reporting.report_fixtures"]
 
@@ -49,24 +62,84 @@ class TestCarelessTest:
     def test_but_no_file_holds_the_token(self, leaky_run: ReportRun) -> None:
         assert leaks_in(leaky_run.out, set(leaky_run.secrets)) == []
 
-    def test_the_token_was_in_the_terminal_output_so_the_check_could_fail(
-            self, leaky_run: ReportRun) -> None:
-        """Redaction is of report files; the probe's own terminal output shows the token,
-        which proves the probe really put it where a report would pick it up."""
-        assert any(secret in leaky_run.stdout for secret in leaky_run.secrets)
+    def test_nor_does_the_terminal(self, leaky_run: ReportRun) -> None:
+        """The probe printed the token and quoted it in its failure: the terminal shows both
+        places, redacted (which also proves the token reached what reports are made of)."""
+        terminal = leaky_run.stdout + leaky_run.stderr
+        assert not [s for s in leaky_run.secrets if any(f in terminal for f in secret_forms(s))]
+        assert "captured output with the token: [REDACTED]" in terminal
+        assert "sent Authorization: Bearer [REDACTED] and got nothing back" in terminal
 
     def test_redacted_text_says_so(self, leaky_run: ReportRun) -> None:
         for name in ("junit.xml", "report.json", "summary.md", "report.html"):
             assert "Bearer [REDACTED]" in (leaky_run.out / name).read_text(), name
 
 
+@dataclass
+class EchoRun:
+    out: Path
+    terminal: str
+
+
+@pytest.fixture(scope="module", params=["serial", "-n 2"])
+def echo_run(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[EchoRun]:
+    """Part of the suite against a target that echoes each request's opaque token in its
+    answers (`\\/`-escaped, URL-encoded, base64), with every report and captured output in
+    junit.xml; serially and under xdist (where workers' reports travel to the controller)."""
+    workdir = tmp_path_factory.mktemp("echo")
+    extra = [] if request.param == "serial" else ["-n", "2"]
+    with HostileServer() as server:
+        (workdir / "t.toml").write_text(hostile_target(server, "echo"))
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "conformance/suite/test_permissions.py",
+             "conformance/suite/test_lifecycle.py", "-p", "no:cacheprovider",
+             "--target", str(workdir / "t.toml"), "--report", str(workdir / "out"),
+             "-o", "junit_logging=all", "-rA", *extra],
+            cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1, result.stdout[-3000:]
+    yield EchoRun(workdir / "out", result.stdout + result.stderr)
+
+
+def found_in(text: str) -> list[str]:
+    """Which forms of the run's secrets (the static token, the token obtained during the
+    run, the client secret that obtained it) `text` holds, masked."""
+    return [f"{secret[:6]}...: {form[:6]}..." for secret in (
+        OPAQUE_TOKEN, RUNTIME_TOKEN, CLIENT_SECRET) for form in secret_forms(secret)
+        if form in text]
+
+
+class TestAnEchoingTarget:
+    """An opaque token has no shape to be found by: it is redacted by value, in every form
+    the target gave it, in every file and on the terminal."""
+
+    @pytest.mark.parametrize("name", ["junit.xml", "report.html", "report.json",
+                                      "summary.md"])
+    def test_no_report_file_holds_a_secret(self, echo_run: EchoRun, name: str) -> None:
+        text = (echo_run.out / name).read_text(encoding="utf-8")
+        assert found_in(text) == []
+
+    def test_nor_the_terminal(self, echo_run: EchoRun) -> None:
+        assert found_in(echo_run.terminal) == []
+
+    def test_the_echo_was_there_to_be_found(self, echo_run: EchoRun) -> None:
+        """The answers quoted in failures, in the HTML report and on the terminal held the
+        echo, where each form of the token now reads [REDACTED]."""
+        echoed = '"echo":"[REDACTED]","query":"token=[REDACTED]","basic":"[REDACTED]'
+        for text in (echo_run.terminal, (echo_run.out / "junit.xml").read_text(),
+                     html.unescape((echo_run.out / "report.html").read_text())):
+            assert echoed in text
+
+
 class TestLeakCheck:
     def test_it_finds_a_planted_secret_in_any_form(self, tmp_path: Path) -> None:
         secret = "ab+c/d=e-secret-value"
-        forms = (secret, "ab%2Bc%2Fd%3De-secret-value", "ab+c\\/d=e-secret-value")
+        forms = (secret, "ab%2Bc%2Fd%3De-secret-value", "ab+c\\/d=e-secret-value",
+                 "ab+c\\\\/d=e-secret-value", "YWIrYy9kPWUtc2VjcmV0LXZhbHVl",
+                 "YWIrYy9kPWUtc2VjcmV0LXZhbHVl".replace("+", "-").replace("/", "_"))
         for i, form in enumerate(forms):
             (tmp_path / f"f{i}.txt").write_text(f"before {form} after")
-        assert len(leaks_in(tmp_path, {secret})) == 3
+        assert len(leaks_in(tmp_path, {secret})) == len(forms)
 
     def test_it_finds_token_shapes_it_was_not_told_about(self, tmp_path: Path) -> None:
         (tmp_path / "a.json").write_text('{"x": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"}')

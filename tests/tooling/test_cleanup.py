@@ -147,7 +147,7 @@ class TestWhatIsDeleted:
     def test_a_failed_deletion_exits_1_and_the_rest_go_on(self, world: World,
                                                           listing_mock: Any) -> None:
         old = [world.make(f"itwin-conformance-fail{i:04d}-m", LONG_AGO) for i in range(2)]
-        control = MockControl(listing_mock[0].control_url)
+        control = MockControl(listing_mock[0].control_url, listing_mock[0].control_secret)
         try:
             control.inject_fault(status=503, count=1, method="DELETE",
                                  path_prefix=f"/itwins/{old[0]}")

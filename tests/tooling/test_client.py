@@ -72,7 +72,8 @@ class TestRateLimits:
 
     def test_endless_429_raises_rate_limited(self) -> None:
         handler, seen = sequence(RATE_LIMITED)
-        with pytest.raises(RateLimited, match=r"^3 answers 429 in [0-9.]+ s \(GET /itwins/abc/image"):
+        message = r"^3 answers 429 in [0-9.]+ s \(GET /itwins/abc/image"
+        with pytest.raises(RateLimited, match=message):
             client(handler, max_retries=2).get_image("abc")
         assert len(seen) == 3
 

@@ -5,12 +5,16 @@ text in which one survived."""
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
+from urllib.parse import quote, quote_plus
 
 import pytest
 from PIL import Image
 
 from conformance.redact import REDACTED, LeakError, Redactor, checked
+from conformance.run_secrets import scrubbed
 
 JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcmctYWRtaW4iLCJzY29wZSI6Iml0d2lu"
        "LXBsYXRmb3JtIn0.c2lnbmF0dXJlLWJ5dGVzLXRoYXQtbXVzdC1uZXZlci1sZWFr")
@@ -164,3 +168,71 @@ class TestLeakCheck:
     def test_clean_text_passes(self) -> None:
         clean = Redactor([SECRET]).text(f"{SECRET} {SHORT_JWT} sig=x Bearer y")
         assert checked(Redactor([SECRET]), clean, "out.json") == clean
+
+
+ODD = "sp3cial/Secret+with=\"quotes\"&<tags>'\u00e9"
+
+
+def base64_inside(prefix: str, secret: str, urlsafe: bool = False) -> str:
+    """`secret` base64-encoded inside a longer value (as HTTP Basic's `id:secret` is)."""
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    return encode(f"{prefix}{secret}-tail".encode()).decode()
+
+
+class TestEveryEncoding:
+    """A target or a writer may show a secret in any of these forms; each is removed."""
+
+    @pytest.mark.parametrize("form", [
+        ODD, quote(ODD, safe=""), quote(ODD), quote_plus(ODD),
+        json.dumps(ODD)[1:-1], json.dumps(ODD, ensure_ascii=False)[1:-1],
+        json.dumps(ODD)[1:-1].replace("/", "\\/"), json.dumps(json.dumps(ODD)[1:-1])[1:-1],
+        html.escape(ODD), html.escape(json.dumps(ODD)[1:-1]),
+        html.escape(ODD).replace("&#x27;", "&apos;")],
+        ids=["raw", "url", "url-path", "url-form", "json", "json-unicode", "json-slash",
+             "json-twice", "html", "html-json", "xml"])
+    def test_as_text(self, form: str) -> None:
+        cleaned = Redactor([ODD]).text(f"before {form} after")
+        assert cleaned == f"before {REDACTED} after"
+
+    @pytest.mark.parametrize("prefix", ["", "a", "ab", "client-id:"])
+    @pytest.mark.parametrize("urlsafe", [False, True])
+    def test_in_base64_at_any_alignment(self, prefix: str, urlsafe: bool) -> None:
+        secret = "opaque/T0ken+?>=with~bits"
+        encoded = base64_inside(prefix, secret, urlsafe)
+        cleaned = Redactor([secret]).text(f"Basic {encoded}")
+        assert REDACTED in cleaned
+        whole = base64.b64encode(secret.encode()).decode()[2:-2]
+        assert not any(whole[i:i + 8] in cleaned for i in range(len(whole) - 8))
+
+    def test_image_data_is_still_left_alone(self) -> None:
+        buffer = io.BytesIO()
+        Image.effect_noise((64, 64), 80).convert("RGB").save(buffer, "PNG")
+        uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+        assert Redactor([ODD, "another-secret-value"]).text(uri) == uri
+
+
+class TestSecretsLearnedDuringTheRun:
+    def test_a_token_obtained_after_the_redactor_was_made(self) -> None:
+        obtained: list[str] = []
+        redactor = Redactor(["static-secret-1"], source=lambda: obtained)
+        assert redactor.text("late/opaque+token") == "late/opaque+token"
+        obtained.append("late/opaque+token")
+        assert redactor.text('{"t": "late\\/opaque+token"}') == f'{{"t": "{REDACTED}"}}'
+        assert redactor.text("static-secret-1") == REDACTED
+
+
+class TestPytestReports:
+    def test_a_failure_representation_is_scrubbed_throughout(self) -> None:
+        """What the terminal and junit.xml print: the traceback's lines, the crash line of
+        the short summary, the locals."""
+        def failing(token: str) -> None:
+            assert token == "", f"the server echoed {json.dumps(token)[1:-1]}"
+
+        secret = "echoed/opaque+token"
+        with pytest.raises(AssertionError) as caught:
+            failing(secret.replace("/", "\\/"))
+        shown = caught.getrepr(showlocals=True, style="long")
+        assert "echoed\\/opaque" in str(shown)
+        cleaned = scrubbed(shown, Redactor([secret]))
+        assert "opaque" not in str(cleaned)
+        assert REDACTED in cleaned.reprcrash.message  # type: ignore[union-attr]

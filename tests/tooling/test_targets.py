@@ -47,6 +47,14 @@ class TestLoad:
         assert set(target.personas) == {"org_admin", "member_modify"}
         assert target.personas["org_admin"].access_token() == "tok-admin-123"
 
+    def test_a_mock_target_carries_its_control_secret_as_a_secret(self, tmp_path: Path) -> None:
+        text = TARGET + ('[mock]\ncontrol_url = "http://127.0.0.1:9/__mock__"\n'
+                         'control_secret = "${CONTROL_SECRET}"\n')
+        target = load_target(write(tmp_path, text), ENV | {"CONTROL_SECRET": "ctl-secret-789"})
+        assert target.is_mock and target.control_secret == Secret("ctl-secret-789")
+        assert "ctl-secret-789" not in repr(target)
+        assert "ctl-secret-789" in target.secrets()  # so every report redacts it
+
     def test_missing_variable_names_it(self, tmp_path: Path) -> None:
         with pytest.raises(TargetError, match="environment variable MODIFY_SECRET is not set"):
             load_target(write(tmp_path, TARGET), {"ADMIN_TOKEN": "x"})
