@@ -3,8 +3,9 @@
 Documented: it is the upload's thumbnail, PNG or JPEG, and its name is `small_<id>.<ext>`.
 So, whatever the target: it decodes as PNG or JPEG, its name's extension is its format, and
 its colours are the upload's (each fixture carries a colour signature, a mean colour that
-survives scaling, cropping and re-encoding). A thumbnail has fewer pixels than an upload
-whose longer side is at least 2,000 px. Its size, aspect and format are otherwise open; a
+survives scaling, cropping and re-encoding; it is read from the middle of the thumbnail,
+which a fit, a crop or bars added to reach a fixed size all leave to the picture). A
+thumbnail has fewer pixels than an upload whose longer side is at least 2,000 px. Its size, aspect and format are otherwise open; a
 target's `[profile]` pins them (`thumbnail_max_side`, `thumbnail_keeps_aspect`,
 `thumbnail_format`).
 """
@@ -29,6 +30,8 @@ EXTENSIONS = {"PNG": "png", "JPEG": "jpeg"}
 QUARTER_TURNS = (5, 6, 7, 8)
 # Aspect ratios of thumbnail and upload may differ by rounding one side to whole pixels.
 RATIO_TOLERANCE_PX = 1.5
+# The share of each side, around the middle, whose colours are judged.
+MIDDLE = 0.1
 # Below this ratio of the sides, a crop to another aspect need not show (e.g. 4:3 to 1:1 is
 # visible, 1.01:1 is not): `thumbnail_keeps_aspect = false` is judged on longer uploads.
 VISIBLY_LONG = 2.0
@@ -86,12 +89,22 @@ def assert_thumbnail(data: bytes, name: str, upload: Upload, profile: Profile) -
     assert extension == EXTENSIONS[str(thumb.format)], (
         f"{name} holds a {thumb.format}: the extension names the small image's format")
     if upload.signature is not None:
-        mismatch = signature_mismatch(thumb, upload.signature)
-        assert mismatch is None, f"the small image is not a thumbnail of the upload: {mismatch}"
+        mismatch = signature_mismatch(middle(thumb), upload.signature)
+        assert mismatch is None, (
+            f"the small image ({thumb.width}x{thumb.height}) is not a thumbnail of the "
+            f"upload: in its middle, {mismatch}")
     if upload.width and upload.height:
         _assert_reduced(thumb, upload)
         _assert_pinned_shape(thumb, upload, profile)
     _assert_pinned_format(thumb, upload, profile)
+
+
+def middle(thumb: Image.Image) -> Image.Image:
+    """The middle tenth of each side (at least a pixel): inside the picture however it was
+    fitted, cropped or letterboxed into the thumbnail."""
+    width, height = max(1, round(thumb.width * MIDDLE)), max(1, round(thumb.height * MIDDLE))
+    left, top = (thumb.width - width) // 2, (thumb.height - height) // 2
+    return thumb.crop((left, top, left + width, top + height))
 
 
 def _assert_reduced(thumb: Image.Image, upload: Upload) -> None:
