@@ -5,9 +5,9 @@ So, whatever the target: it decodes as PNG or JPEG, its name's extension is its 
 its colours are the upload's (each fixture carries a colour signature, a mean colour that
 survives scaling, cropping and re-encoding; it is read from the middle of the thumbnail,
 which a fit, a crop or bars added to reach a fixed size all leave to the picture). A
-thumbnail has fewer pixels than an upload whose longer side is at least 2,000 px. Its size, aspect and format are otherwise open; a
-target's `[profile]` pins them (`thumbnail_max_side`, `thumbnail_keeps_aspect`,
-`thumbnail_format`).
+thumbnail has fewer pixels than an upload whose longer side is at least 2,000 px. Its
+size, aspect and format are otherwise open; a target's `[profile]` pins them
+(`thumbnail_max_side`, `thumbnail_keeps_aspect`, `thumbnail_format`).
 """
 
 from __future__ import annotations
