@@ -54,7 +54,8 @@ class TestChecks:
 
     def test_runs_on_pushes_and_pull_requests(self) -> None:
         loaded = workflow("checks.yml")
-        triggers = loaded.get("on", loaded.get(True))  # YAML 1.1 reads `on` as true
+        # YAML 1.1 reads the key `on` as true
+        triggers = next(value for key, value in loaded.items() if key in ("on", True))
         assert {"push", "pull_request"} <= set(triggers)
 
 
