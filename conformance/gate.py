@@ -139,7 +139,8 @@ class Gate:
 
     def stop_before_start(self, at: str, status: int, lines: list[str]) -> None:
         """Nothing will be collected or run; xdist starts no workers."""
-        self.stop = Stop(at, status, tuple(lines))
+        split = [part.strip() for line in lines for part in line.splitlines() if part.strip()]
+        self.stop = Stop(at, status, tuple(split))
         self.config.option.dist = "no"  # read by xdist's configure, which runs after ours
         self.config.option.tx = []
 

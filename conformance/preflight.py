@@ -12,6 +12,9 @@ questions instead, each bounded in time, and says what is wrong in one line per 
   exist to be refused, so they are not asked);
 - no answer at all (connection refused, DNS, TLS, timeouts) means unreachable.
 
+A throttled target (429) is waited out after `Retry-After` within the time left; a 429
+that lasts is the API's own answer too, and is no refused token.
+
 Every request has a deadline checked while its answer streams in, so a target that
 trickles bytes forever cannot hang the run; the whole preflight has one too.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .client import RequestFailed, TargetUnreachable, transport_failure
+from .client import RequestFailed, TargetUnreachable, retry_after_seconds, transport_failure
 from .contract import ACCEPT_V1, ERROR, GET_ITWIN, operation, validate
 from .redact import Redactor
 from .targets import PERSONAS, Target, TargetError
@@ -37,6 +40,7 @@ TOTAL_SECONDS = 30.0  # the whole preflight
 CONNECT_SECONDS = 5.0
 MAX_ANSWER_BYTES = 1024 * 1024  # the answers asked for are a few hundred bytes
 MAX_QUOTED = 160  # characters of an answer quoted in a problem line
+MAX_TRIES = 3  # per question, when the target answers 429
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Preflight:
     target: Target
     problems: list[Problem] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    deadline: float = 0.0  # time.monotonic() by which the whole preflight ends
 
     @property
     def unreachable(self) -> bool:
@@ -63,8 +68,8 @@ class Preflight:
 def preflight(target: Target, *, transport: httpx.BaseTransport | None = None,
               total_seconds: float = TOTAL_SECONDS) -> Preflight:
     """Ask the target the preflight's questions; never raises for anything the target does."""
-    found = Preflight(target)
-    deadline = time.monotonic() + total_seconds
+    found = Preflight(target, deadline=time.monotonic() + total_seconds)
+    deadline = found.deadline
     tokens: list[str] = []
     inner = transport or httpx.HTTPTransport()
     with httpx.Client(transport=_Deadline(inner, deadline), follow_redirects=False,
@@ -82,7 +87,7 @@ def _check(found: Preflight, http: httpx.Client, tokens: list[str]) -> None:
     anonymous = _get(found, http, url, None, "without a token")
     if anonymous is None:
         return
-    api_like = _is_documented_401(anonymous)
+    api_like = _is_documented_error(anonymous)
     refused: list[Problem] = []
     for name in PERSONAS:
         persona = target.persona(name)
@@ -123,6 +128,12 @@ def _get(found: Preflight, http: httpx.Client, url: str, token: str | None,
         headers["authorization"] = f"Bearer {token}"
     try:
         response = http.get(url, headers=headers)
+        for _ in range(MAX_TRIES - 1):
+            wait = retry_after_seconds(response)
+            if response.status_code != 429 or time.monotonic() + wait >= found.deadline:
+                break
+            time.sleep(wait)
+            response = http.get(url, headers=headers)
     except httpx.TransportError as exc:
         failure = transport_failure(exc, f"GET {url} ({what})")
         if isinstance(failure, TargetUnreachable):
@@ -136,8 +147,10 @@ def _get(found: Preflight, http: httpx.Client, url: str, token: str | None,
     return response
 
 
-def _is_documented_401(response: httpx.Response) -> bool:
-    return response.status_code == 401 and not _errors(response)
+def _is_documented_error(response: httpx.Response) -> bool:
+    """The documented 401 for a request without a token (or the API's own 429), with an
+    error body that matches the contract."""
+    return response.status_code in (401, 429) and not _errors(response)
 
 
 def _errors(response: httpx.Response) -> list[str]:

@@ -113,6 +113,25 @@ class TestQuestions:
                           transport=httpx.MockTransport(handle))
         assert found.problems == []
 
+    def test_a_429_is_waited_out(self) -> None:
+        answers = [httpx.Response(429, json=error_body("RateLimitExceeded"),
+                                  headers={"Retry-After": "0"})]
+        handler = api({"good-token-1"})
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            return answers.pop() if answers else handler(request)
+        found = preflight(target(org_admin={"token": "good-token-1"}),
+                          transport=httpx.MockTransport(handle))
+        assert found.problems == []
+        assert found.checked[0].endswith("without a token: 401")
+
+    def test_a_429_that_lasts_is_the_api_throttling_not_a_problem(self) -> None:
+        throttled = httpx.Response(429, json=error_body("RateLimitExceeded"),
+                                   headers={"Retry-After": "0"})
+        found = preflight(target(org_admin={"token": "good-token-1"}),
+                          transport=httpx.MockTransport(lambda request: throttled))
+        assert found.problems == []
+
     @pytest.mark.parametrize("error", [httpx.ConnectError("refused"),
                                        httpx.ConnectTimeout("timed out")])
     def test_no_connection_is_unreachable_and_asks_nothing_more(
