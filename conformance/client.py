@@ -10,7 +10,7 @@ No target can hang the run or fill its memory: every request, its answer's heade
 whole body included, finishes within the client's `timeout`, and an answer's body is read
 as a stream up to a cap (API answers and blob downloads each have their own). Past either,
 `RequestTooSlow` or `ResponseTooLarge` fails the test at hand, and the run goes on.
-`bounded_get` gives the same guarantees to a one-off request (the start-up probe).
+`bounded_get` gives the same guarantees to a one-off request.
 """
 
 from __future__ import annotations
