@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .client import RequestFailed, TargetUnreachable, retry_after_seconds, transport_failure
+from .client import retry_after_seconds, transport_failure
 from .contract import ACCEPT_V1, ERROR, GET_ITWIN, operation, validate
 from .redact import Redactor
 from .targets import PERSONAS, Target, TargetError
@@ -136,12 +136,7 @@ def _get(found: Preflight, http: httpx.Client, url: str, token: str | None,
             response = http.get(url, headers=headers)
     except httpx.TransportError as exc:
         failure = transport_failure(exc, f"GET {url} ({what})")
-        if isinstance(failure, TargetUnreachable):
-            line = f"target unreachable: {failure}"
-        else:
-            assert isinstance(failure, RequestFailed)
-            line = f"target does not answer: {failure}"
-        found.problems.append(Problem(UNREACHABLE, line))
+        found.problems.append(Problem(UNREACHABLE, f"target unreachable: {failure}"))
         return None
     found.checked.append(f"GET {_path(url)} {what}: {response.status_code}")
     return response

@@ -83,7 +83,7 @@ def mock_target(workdir: Path, **changes: Any) -> Iterator[Path]:
         for key, value in changes.items():
             text = text.replace(f"{key} = {json.dumps(data[key])}",
                                 f"{key} = {json.dumps(value)}")
-        control = MockControl(mock.control_url)
+        control = MockControl(mock.control_url, mock.control_secret)
         try:
             for persona, claims in tokens.items():
                 token = control.mint_token(persona, **claims)
