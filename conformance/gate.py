@@ -28,16 +28,21 @@ from typing import Any
 
 import pytest
 
+from .client import RequestFailed, RequestTooSlow, TargetUnreachable
 from .contract import EVIDENCE_LEVELS
 from .exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
 from .preflight import Preflight
 from .targets import Target
 
-# Tests in a row (in the order their reports arrive) that failed on a transport failure
+# Tests in a row (in the order their reports arrive) that failed without an HTTP answer
 # before the run stops as "target unreachable". One or two are a flaky network or a
 # gateway cutting one request; five in a row, across tests, is a target that has gone.
 TRANSPORT_STOP = 5
-TRANSPORT_FAILURES = ("conformance.client.TargetUnreachable", "conformance.client.RequestFailed")
+# No answer: no connection, a connection cut or broken, or no complete answer in time (a
+# target that accepts connections and then says nothing ends in RequestTooSlow).
+NO_ANSWER = (TargetUnreachable, RequestFailed, RequestTooSlow)
+# How a failure's crash line starts for each, as pytest writes it (module.Class: message).
+_NO_ANSWER_PREFIXES = tuple(f"{kind.__module__}.{kind.__qualname__}: " for kind in NO_ANSWER)
 SKIPS_SHOWN = 10  # test names per skip reason in the terminal
 NOT_RUN = "not run"
 _gate = pytest.StashKey["Gate"]()
@@ -108,11 +113,11 @@ def skip_reason(report: Any) -> str:
 
 
 def is_transport_failure(report: Any) -> bool:
-    """A failed report whose exception is the client's TargetUnreachable or RequestFailed:
-    read from the crash line, which crosses from an xdist worker like the rest."""
+    """A failed report whose exception is one of NO_ANSWER: read from the crash line, which
+    crosses from an xdist worker like the rest of the report."""
     crash = getattr(report.longrepr, "reprcrash", None)
     return bool(report.failed and crash is not None
-                and str(crash.message).startswith(TRANSPORT_FAILURES))
+                and str(crash.message).startswith(_NO_ANSWER_PREFIXES))
 
 
 class Gate:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from conformance.cli import EXIT_FAILURES, EXIT_NOTHING_TESTED, EXIT_OK, EXIT_USAGE
 from conformance.exitcodes import UNREACHABLE as EXIT_UNREACHABLE
-from conformance.gate import TRANSPORT_STOP
+from conformance.gate import TRANSPORT_STOP, is_transport_failure
 
 from .gate_runs import Result, cutting_server, mock_target, run_command, sample
 
@@ -147,3 +148,29 @@ class TestTransportFailures:
         document = result.json()
         assert document["verdict"] == "target unreachable"
         assert document["stopped_at"] == "mid-run" and document["why"][0].startswith(said)
+
+
+class TestWhatCountsAsNoAnswer:
+    """The controller reads a failure's kind from its crash line, as xdist ships it."""
+
+    @pytest.mark.parametrize(("crash", "counted"), [
+        ("conformance.client.TargetUnreachable: GET http://h/itwins/x: no connection: ...", True),
+        ("conformance.client.RequestFailed: GET http://h/itwins/x: the connection was made "
+         "but the request failed: ReadError: ...", True),
+        ("conformance.client.RequestTooSlow: GET /itwins/x as org_admin: no complete answer "
+         "within 120 s, ...", True),
+        ("conformance.client.ResponseTooLarge: GET /itwins/x -> 200: ...", False),
+        ("AssertionError: expected 404, got 200 (RequestFailed was caught)", False),
+        ("conformance.client.ContractViolation: GET /itwins/x -> 500 breaks the contract:",
+         False),
+    ], ids=["unreachable", "request-failed", "too-slow", "too-large", "assertion", "contract"])
+    def test_only_a_missing_answer_counts(self, crash: str, counted: bool) -> None:
+        report = SimpleNamespace(failed=True, longrepr=SimpleNamespace(
+            reprcrash=SimpleNamespace(message=crash)))
+        assert is_transport_failure(report) is counted
+
+    def test_a_passed_or_skipped_report_never_counts(self) -> None:
+        crash = "conformance.client.RequestFailed: GET http://h/itwins/x: ..."
+        report = SimpleNamespace(failed=False, longrepr=SimpleNamespace(
+            reprcrash=SimpleNamespace(message=crash)))
+        assert is_transport_failure(report) is False
