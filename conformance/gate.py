@@ -7,8 +7,9 @@ A release gate that passes on nothing says ship. So, in the process that control
   problems (`conformance.preflight`): nothing is collected or run, each problem is one line,
   the exit status says configuration (2) or unreachable (3), and the reports say "not run"
   and why. Under xdist no worker is even started.
-- **Stops mid-run** after `TRANSPORT_STOP` tests in a row failed on a transport failure (no
-  HTTP answer): the target has gone away, exit 3. One such failure only fails its test.
+- **Stops mid-run** after `TRANSPORT_STOP` tests in a row failed without a complete HTTP
+  answer (NO_ANSWER): the target has gone away, exit 3. One such failure only fails its
+  test.
 - **Never passes on nothing.** A run in scope of the suite where no test body executed (all
   skipped or deselected) exits "nothing tested" (4); so does one where an area named by
   `--require-area` executed no test.
@@ -34,7 +35,7 @@ from .exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
 from .preflight import Preflight
 from .targets import Target
 
-# Tests in a row (in the order their reports arrive) that failed without an HTTP answer
+# Tests in a row (in the order their reports arrive) that failed without a complete answer
 # before the run stops as "target unreachable". One or two are a flaky network or a
 # gateway cutting one request; five in a row, across tests, is a target that has gone.
 TRANSPORT_STOP = 5
@@ -224,8 +225,8 @@ class Gate:
     def _stop_mid_run(self, report: pytest.TestReport) -> None:
         crash = getattr(report.longrepr, "reprcrash", None)
         last = str(crash.message).split("\n", 1)[0] if crash is not None else ""
-        line = (f"target unreachable: {TRANSPORT_STOP} tests in a row failed without an "
-                f"HTTP answer (last: {last.removeprefix('conformance.client.')})")
+        line = (f"target unreachable: {TRANSPORT_STOP} tests in a row failed without a "
+                f"complete HTTP answer (last: {last.removeprefix('conformance.client.')})")
         self.stop = Stop("mid-run", PYTEST_UNREACHABLE, (line,))
         if self._session is not None:
             self._session.shouldstop = line  # checked after each test when serial

@@ -139,8 +139,8 @@ class TestTransportFailures:
                                                         workers: str) -> None:
         result = transport_run(tmp_path, cuts=TRANSPORT_STOP + 3, answered=0, workers=workers)
         assert result.returncode == EXIT_UNREACHABLE, result.output[-3000:]
-        said = (f"target unreachable: {TRANSPORT_STOP} tests in a row failed without an "
-                "HTTP answer (last: RequestFailed: GET http://127.0.0.1:")
+        said = (f"target unreachable: {TRANSPORT_STOP} tests in a row failed without a "
+                "complete HTTP answer (last: RequestFailed: GET http://127.0.0.1:")
         assert said in result.stdout
         failed = [t for t in result.json()["tests"] if t["outcome"] == "failed"]
         if workers == "serial":  # under xdist, tests already sent to a worker still run
