@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from .client import ApiClient, ContractViolation, RateLimited, TargetUnreachable
+from .client import ApiClient, ContractViolation, RateLimited, TargetUnreachable, TransportFailure
 from .contract import LIST_ITWINS
 from .exitcodes import FAILURES, OK, UNREACHABLE, USAGE
 from .targets import Target, TargetError, load_target
@@ -112,6 +112,9 @@ def run(args: argparse.Namespace, *, say: Say = print,
     except TargetUnreachable as exc:
         print(f"itwin-conformance cleanup: target unreachable: {exc}", file=sys.stderr)
         return UNREACHABLE
+    except TransportFailure as exc:  # a request cut after connecting: nothing is certain
+        print(f"itwin-conformance cleanup: {exc}", file=sys.stderr)
+        return FAILURES
 
 
 def checked_target(args: argparse.Namespace) -> Target:

@@ -10,7 +10,7 @@ No target can hang the run or fill its memory: every request, its answer's heade
 whole body included, finishes within the client's `timeout`, and an answer's body is read
 as a stream up to a cap (API answers and blob downloads each have their own). Past either,
 `RequestTooSlow` or `ResponseTooLarge` fails the test at hand, and the run goes on.
-`bounded_get` gives the same guarantees to a one-off request (the start-up probe).
+`bounded_get` gives the same guarantees to a one-off request.
 """
 
 from __future__ import annotations
@@ -89,8 +89,32 @@ class RequestTooSlow(AssertionError):
     """A request whose answer was not complete within the client's timeout."""
 
 
-class TargetUnreachable(Exception):
-    """The target could not be reached at all (connection refused, DNS, TLS)."""
+class TransportFailure(Exception):
+    """No HTTP answer: the request failed below HTTP. Two kinds, told apart by whether a
+    connection was made (a gateway that cuts an oversize upload is the second kind)."""
+
+
+class TargetUnreachable(TransportFailure):
+    """No connection could be made (refused, DNS, TLS, connect timeout, proxy)."""
+
+
+class RequestFailed(TransportFailure):
+    """The connection was made, then this request failed (reset, read or write timeout, a
+    broken HTTP answer): it fails the test that sent it, not the run."""
+
+
+# httpx's errors that happen before a connection exists; every other transport error
+# (read/write errors and timeouts, remote protocol errors, pool timeouts) comes after.
+_CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError,
+                   httpx.UnsupportedProtocol)
+
+
+def transport_failure(exc: httpx.TransportError, what: str) -> TransportFailure:
+    """`exc` as the project's transport failure of `what` (the request, described)."""
+    if isinstance(exc, _CONNECT_ERRORS):
+        return TargetUnreachable(f"{what}: no connection: {type(exc).__name__}: {exc}")
+    return RequestFailed(f"{what}: the connection was made but the request failed: "
+                         f"{type(exc).__name__}: {exc}")
 
 
 class RequestNotSendable(Exception):
@@ -436,7 +460,7 @@ class ApiClient:
         try:
             response = self._bounded.send(request, self.max_blob_bytes, label)
         except httpx.TransportError as exc:
-            raise TargetUnreachable(f"download failed: {type(exc).__name__}") from None
+            raise transport_failure(exc, "download of a blob") from None
         exchange = _exchange(DOWNLOAD, response, self.persona, 0,
                              time.perf_counter() - started)
         for observer in self.observers:
@@ -484,8 +508,8 @@ class ApiClient:
         except httpx.LocalProtocolError as exc:
             raise RequestNotSendable(f"{method} {path}: {exc}") from None
         except httpx.TransportError as exc:
-            raise TargetUnreachable(f"{method} {self.base_url}{path}: "
-                                    f"{type(exc).__name__}: {exc}") from None
+            raise transport_failure(exc, f"{method} {self.base_url}{path}"
+                                         f"{self._as_persona()}") from None
 
     def _set_headers(self, request: httpx.Request, headers: HeaderValues | None,
                      auth: bool) -> None:

@@ -1,14 +1,16 @@
 """The pytest plugin: target selection, persona clients, scratch iTwins, evidence markers.
 
-With `--target FILE` the suite runs against that target. Without it the embedded mock is
-started once per run on a free loopback port, in the controlling process (under xdist the
-workers get the target file it wrote), and the suite reaches it over HTTP like any other
-target.
+With `--target FILE` the suite runs against that target, after a preflight (see
+`conformance.preflight`). Without it the embedded mock is started once per run on a free
+loopback port, in the controlling process (under xdist the workers get the target file it
+wrote), and the suite reaches it over HTTP like any other target. What decides whether a
+run may pass (stops, "nothing tested", --require-area) is in `conformance.gate`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fcntl
 import hashlib
 import os
@@ -19,22 +21,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from .client import (
-    DEFAULT_TIMEOUT,
-    ApiClient,
-    Exchange,
-    RateLimited,
-    RequestTooSlow,
-    ResponseTooLarge,
-    TargetUnreachable,
-    bounded_get,
-)
+from . import gate
+from .client import DEFAULT_TIMEOUT, ApiClient, Exchange, RateLimited
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
-from .exitcodes import PYTEST_UNREACHABLE
+from .preflight import preflight
 from .targets import Profile, Target, TargetError, load_target
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -77,11 +70,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"answer's headers and whole body (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--max-retries", type=int, default=3,
                     help="retries after a 429, each after Retry-After (default 3)")
+    group.addoption("--max-failures", metavar="N", type=int, default=None,
+                    help="stop after N failures (pytest's --maxfail); the run still exits 1")
+    group.addoption("--require-area", metavar="AREA", action="append", default=[],
+                    help="fail the run as 'nothing tested' unless a test of AREA executed "
+                         f"(repeatable, or comma-separated; {', '.join(AREAS)})")
 
 
+# Option groups of the suite's plugins: a mistype of one of their options is ours to report.
+OUR_OPTION_GROUPS = ("conformance", "conformance-reports", "fidelity")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    """A mistyped option of ours (`--targte`) is a one-line usage error naming the option
+    meant, not pytest's usage text. Unknown options close to none of ours are left to
+    pytest, which knows its own."""
+    ours = [name for group in OUR_OPTION_GROUPS for option in parser.getgroup(group).options
+            for name in option.names() if name.startswith("--")]
+    _, unknown = parser.parse_known_and_unknown_args(list(args))
+    for token in unknown:
+        name = token.split("=", 1)[0]
+        close = difflib.get_close_matches(name, ours, n=1, cutoff=0.75)
+        if name.startswith("--") and close:
+            raise pytest.UsageError(f"unknown option {name} (did you mean {close[0]}?)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which must see a stopped run's settings
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in {**EVIDENCE_HELP, **OTHER_MARKERS, **AREAS}.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    if config.getoption("--max-failures"):
+        config.option.maxfail = config.getoption("--max-failures")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         config.stash[_target_path] = workerinput[_TARGET_KEY]
@@ -89,25 +110,23 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[_run_id] = uuid.uuid4().hex[:8]
     config.stash[_target_path] = config.getoption("--target")
+    run_gate = gate.install(config, AREAS, SUITE_DIR, get_target)
     if config.stash[_target_path]:
-        # A bad target file is a usage error, an unreachable one exit 3, before anything runs.
-        _probe(get_target(config))
+        _check_target(config, run_gate)
 
 
-PROBE_TIMEOUT = 15.0
-PROBE_MAX_BYTES = 1024 * 1024
-
-
-def _probe(target: Target) -> None:
-    """Any HTTP answer from the API root means reachable; no answer at all, or none
-    complete within PROBE_TIMEOUT (an endless trickle), means not."""
+def _check_target(config: pytest.Config, run_gate: gate.Gate) -> None:
+    """The given target, loaded and preflighted before anything runs; a problem stops the
+    run there (reports still say why)."""
     try:
-        bounded_get(target.base_url + "/", seconds=PROBE_TIMEOUT, max_bytes=PROBE_MAX_BYTES)
-    except ResponseTooLarge:
-        pass  # it answered: whether it is the API, the tests will say
-    except (httpx.TransportError, RequestTooSlow) as exc:
-        pytest.exit(f"target unreachable: {target.base_url}: {type(exc).__name__}",
-                    returncode=PYTEST_UNREACHABLE)
+        target = get_target(config)
+    except pytest.UsageError as exc:
+        run_gate.stop_before_start("configuration", pytest.ExitCode.USAGE_ERROR, [str(exc)])
+        return
+    run_gate.target = target
+    if config.getoption("collectonly") or config.getoption("help"):
+        return
+    run_gate.checked(preflight(target))
 
 
 _target_path = pytest.StashKey[str | None]()
@@ -214,7 +233,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("destructive") or item.get_closest_marker("mock_only"):
         target = get_target(item.config)
         if item.get_closest_marker("destructive") and not target.destructive:
-            pytest.skip(f"target {target.name} is not destructive = true")
+            pytest.skip(f"target {target.name} is not destructive = true (the test writes)")
         if item.get_closest_marker("mock_only") and not target.is_mock:
             pytest.skip(f"target {target.name} is not a mock (no [mock] control_url)")
 
@@ -369,8 +388,9 @@ def readable_itwin(target: Target, request: pytest.FixtureRequest) -> str:
 def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
                   request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh iTwin owned by org_admin's organization, deleted afterwards even on failure."""
-    if not target.destructive:
-        pytest.skip(f"target {target.name} is not destructive = true")
+    if not target.destructive:  # a second guard, for a test that writes but is not marked
+        pytest.skip(f"target {target.name} is not destructive = true (the test needs a "
+                    "scratch iTwin)")
     module = request.module.__name__.rsplit(".", 1)[-1]
     response = admin.create_itwin(f"{SCRATCH_PREFIX}-{run_id}-{module}",
                                   number=f"{SCRATCH_PREFIX}-{run_id}-{uuid.uuid4().hex[:12]}")
@@ -381,17 +401,6 @@ def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
 
 
 # Reporting -------------------------------------------------------------------------
-
-
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    """A target lost in the middle of a serial run stops it (under xdist a worker cannot
-    stop the session; its tests fail with the error instead)."""
-    if (call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable)
-            and not hasattr(item.config, "workerinput")):
-        pytest.exit(f"target unreachable: {call.excinfo.value}",
-                    returncode=PYTEST_UNREACHABLE)
-
-
 
 
 # What each test spent, as user properties: requests sent (retries included), bytes sent

@@ -7,13 +7,14 @@ whose repr and str never show the value, so they cannot leak through logs or tra
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import threading
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,34 @@ TOKEN_EXPIRY_MARGIN = 60.0
 
 class TargetError(Exception):
     """A target file that cannot be used; the message says why and never holds a secret."""
+
+
+# The keys each table of a target file may hold; anything else is a configuration error
+# (a misspelt key silently ignored would change what the run tests). [profile] keys are
+# those `parse_profile` knows; [profile.cases.X] those `_case_outcome` reads.
+TOP_LEVEL_KEYS = ("name", "base_url", "destructive", "itwins", "personas", "profile", "mock")
+ITWINS_KEYS = ("shared",)
+PERSONA_KEYS = ("token", "client_id", "client_secret", "token_url", "scope")
+CASE_KEYS = ("status", "code")
+MOCK_KEYS = ("control_url", "control_secret")
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """The hint ` (did you mean 'x'?)` for the closest known name; empty if none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def refuse_unknown(table: Mapping[str, Any], known: Iterable[str], where: str,
+                   what: str = "key") -> None:
+    """A `TargetError` naming the first unknown key of `table`, with the closest known one."""
+    known = tuple(known)
+    unknown = [key for key in table if key not in known]
+    if unknown:
+        first = unknown[0]
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise TargetError(f"{where}: unknown {what} {first!r}{did_you_mean(first, known)}"
+                          f"{more}; known: {', '.join(known)}")
 
 
 class Secret:
@@ -179,10 +208,7 @@ def parse_profile(table: Any, where: str) -> Profile:
     if not isinstance(table, dict):
         raise TargetError(f"{where}: expected a table")
     known = {"max_image_bytes", "thumbnail_max_side", "cases", *_PROFILE_CHOICES}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise TargetError(f"{where}: unknown key(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(known))}")
+    refuse_unknown(table, sorted(known), where)
     for key, choices in _PROFILE_CHOICES.items():
         if key in table and table[key] not in choices:
             raise TargetError(f"{where}.{key}: must be one of {choices}, got {table[key]!r}")
@@ -193,6 +219,9 @@ def parse_profile(table: Any, where: str) -> Profile:
     side = table.get("thumbnail_max_side")
     if side is not None and (not isinstance(side, int) or isinstance(side, bool) or side < 1):
         raise TargetError(f"{where}.thumbnail_max_side: must be a positive integer")
+    cases = table.get("cases", {})
+    if not isinstance(cases, dict):
+        raise TargetError(f"{where}.cases: expected a table of case names")
     return Profile(
         max_image_bytes=size,
         oversize_status=table.get("oversize_status"),
@@ -203,12 +232,13 @@ def parse_profile(table: Any, where: str) -> Profile:
         thumbnail_format=table.get("thumbnail_format"),
         blob_content_type=table.get("blob_content_type"),
         cases={name: _case_outcome(value, f"{where}.cases.{name}")
-               for name, value in table.get("cases", {}).items()})
+               for name, value in cases.items()})
 
 
 def _case_outcome(table: Any, where: str) -> CaseOutcome:
     if not isinstance(table, dict) or not isinstance(table.get("status"), int):
         raise TargetError(f"{where}: expected a table with an integer status")
+    refuse_unknown(table, CASE_KEYS, where)
     status, code = table["status"], table.get("code")
     if not (status == 201 or 400 <= status < 500):
         raise TargetError(f"{where}.status: must be 201 or a 4xx, got {status}")
@@ -260,6 +290,7 @@ class Target:
 def _persona(name: str, table: Any, where: str) -> Persona:
     if not isinstance(table, dict):
         raise TargetError(f"{where}: expected a table")
+    refuse_unknown(table, PERSONA_KEYS, where)
     if "token" in table:
         if not isinstance(table["token"], str) or not table["token"]:
             raise TargetError(f"{where}.token: must be a non-empty string")
@@ -286,31 +317,42 @@ def parse_target(data: dict[str, Any], environ: Mapping[str, str] | None = None,
                  source: Path | None = None) -> Target:
     """A `Target` from the parsed TOML `data`, with `${ENV}` values filled from `environ`."""
     where = str(source) if source else "target"
+    refuse_unknown(data, TOP_LEVEL_KEYS, where)
     data = _interpolate_tree(data, os.environ if environ is None else environ, where)
     base_url = str(_require(data, "base_url", str, where)).rstrip("/")
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise TargetError(f"{where}: base_url must be an http(s) URL")
-    personas_table = data.get("personas", {})
-    known = PERSONAS + TOKEN_ONLY_PERSONAS
-    unknown = sorted(set(personas_table) - set(known))
-    if unknown:
-        raise TargetError(f"{where}: unknown persona(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(known)}")
+    destructive = data.get("destructive", False)
+    if not isinstance(destructive, bool):
+        raise TargetError(f"{where}: destructive must be true or false, got {destructive!r}")
+    itwins = _table(data, "itwins", ITWINS_KEYS, where)
+    personas_table = _table(data, "personas", PERSONAS + TOKEN_ONLY_PERSONAS, where,
+                            what="persona")
     personas = {name: _persona(name, table, f"{where}: personas.{name}")
                 for name, table in personas_table.items()}
-    mock = data.get("mock", {})
+    mock = _table(data, "mock", MOCK_KEYS, where)
     control_secret = mock.get("control_secret")
     return Target(
         name=str(data.get("name", source.stem if source else "target")),
         base_url=base_url,
-        destructive=bool(data.get("destructive", False)),
-        itwins={str(k): str(v) for k, v in data.get("itwins", {}).items()},
+        destructive=destructive,
+        itwins={str(k): str(v) for k, v in itwins.items()},
         personas=personas,
         profile=parse_profile(data.get("profile", {}), f"{where}: profile"),
         control_url=mock.get("control_url"),
         control_secret=None if control_secret is None else Secret(str(control_secret)),
         source=source,
     )
+
+
+def _table(data: dict[str, Any], name: str, known: tuple[str, ...], where: str,
+           what: str = "key") -> dict[str, Any]:
+    """The sub-table `name` (empty if absent), checked to hold only `known` keys."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise TargetError(f"{where}: [{name}] must be a table")
+    refuse_unknown(table, known, f"{where}: {name}", what)
+    return table
 
 
 def load_target(path: str | Path, environ: Mapping[str, str] | None = None) -> Target:

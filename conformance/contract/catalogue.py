@@ -1,4 +1,4 @@
-"""The error catalogue of api-contract.md, written once as data.
+"""The error catalogue (docs/contract.md, "Errors"), written once as data.
 
 The mock builds its error bodies from it and the suite checks bodies against it, so a
 code or a message can never drift between the two.

@@ -1,8 +1,8 @@
 """The catalogue: every fixture case, grouped as sizes, ratios, types, variants, corruption
 and floods, each with the outcome the public contract allows.
 
-Expectations follow the contract's evidence levels, never one server's choices: where the
-contract is silent the case says `undetermined` and allows either.
+Expectations follow the contract's evidence levels (docs/contract.md), never one server's
+choices: where the contract is silent the case says `undetermined` and allows either.
 
 Every case that decodes shows one colour as its mean, its signature, handed out by a
 `Palette` in catalogue order: no two cases share one, so no thumbnail can pass for another

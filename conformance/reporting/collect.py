@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from ..client import DOWNLOAD, ContractViolation, Exchange
+from ..client import DOWNLOAD, ContractViolation, Exchange, TransportFailure
 from ..contract import DETAILS, EVIDENCE_LEVELS, UPLOAD_IMAGE
 from ..plugin import AREAS, SUITE_DIR
 from ..redact import Redactor
@@ -107,13 +107,16 @@ def case_rule(expectation: Any) -> str:
 
 
 def failure_of(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str, Any]:
-    """How a phase failed: a contract violation (with its list), an assertion, or a crash."""
+    """How a phase failed: a contract violation (with its list), an assertion, no HTTP
+    answer (a transport failure), or a crash."""
     error = excinfo.value
     if isinstance(error, ContractViolation):
         return {"kind": "contract", "exchange": error.exchange.describe(),
                 "violations": [f"{v.path}: {v.message}" for v in error.violations]}
     if isinstance(error, AssertionError):
         return {"kind": "assertion"}
+    if isinstance(error, TransportFailure):  # no HTTP answer: which kind says where it broke
+        return {"kind": "transport", "type": type(error).__name__}
     return {"kind": "error", "type": type(error).__name__}
 
 

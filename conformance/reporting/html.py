@@ -1,7 +1,9 @@
 """report.html: one self-contained page to look into a run.
 
-Each test with its outcome, the rule it checks, its failure, its redacted exchanges and,
-for uploads, the fixture sent beside the thumbnail the target made. Everything is inline
+The verdict (and why, when the run was not run or tested nothing), the failures indexed by
+cause, the skipped tests by reason, then each test with its outcome, the rule it checks,
+its failure, its redacted exchanges and, for uploads, the fixture sent beside the
+thumbnail the target made. Everything is inline
 (CSS, a few lines of script, images as data URIs already bounded by `images.py`), so the
 file can be mailed or opened from a CI artifact without a server. The script only marks
 each image as decoded or not, so a broken preview shows (and can be checked in a browser).
@@ -12,6 +14,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .causes import by_cause, by_skip_reason
 from .records import OUTCOMES, Run, TestRecord
 
 STYLE = """
@@ -60,7 +63,7 @@ def e(value: Any) -> str:
 def render(run: Run) -> str:
     title = f"Conformance: {run.verdict} ({run.target_name or 'target'})"
     body = [_heading(run), _counts(run, "area"), _counts(run, "evidence"),
-            _deviations(run), _problem_index(run), _tests(run)]
+            _deviations(run), _problem_index(run), _skipped(run), _tests(run)]
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(title)}</title><style>{STYLE}</style></head>\n"
             f"<body data-verdict=\"{e(run.verdict)}\">\n" + "\n".join(body)
@@ -74,7 +77,14 @@ def _heading(run: Run) -> str:
             f"<p>Target <b>{e(run.target_name)}</b> <code>{e(run.target_url)}</code>, run "
             f"<code>{e(run.run_id)}</code>, started {e(run.started)}, "
             f"{run.duration:.1f} s. {len(run.records)} tests: {e(tally or 'none')}. "
-            f"429 retries waited out: {run.retries}.</p>")
+            f"429 retries waited out: {run.retries}.</p>" + _why(run))
+
+
+def _why(run: Run) -> str:
+    if not run.why:
+        return ""
+    items = "".join(f"<li>{e(line)}</li>" for line in run.why)
+    return f"<ul class=\"why\" data-verdict=\"{e(run.verdict)}\">{items}</ul>"
 
 
 def _counts(run: Run, attribute: str) -> str:
@@ -103,10 +113,36 @@ def _deviations(run: Run) -> str:
 
 
 def _problem_index(run: Run) -> str:
+    """The failures, one heading per cause with its tests (linked to their sections)."""
     indexed = {id(r): i for i, r in enumerate(run.records)}
-    items = "".join(f"<li><a href=\"#t{indexed[id(r)]}\">{e(r.test_id)}</a>: "
-                    f"{e(r.message)}</li>" for r in run.problems)
-    return f"<h2>Failures</h2><ol class=\"problems\">{items}</ol>" if items else ""
+    groups = by_cause(run.problems)
+    parts = []
+    for cause, records in groups:
+        items = "".join(f"<li><a href=\"#t{indexed[id(r)]}\">{e(r.test_id)}</a>: "
+                        f"{e(r.message)}</li>" for r in records)
+        parts.append(f"<h3 class=\"cause\">{e(cause)} ({len(records)})</h3>"
+                     f"<ol class=\"problems\">{items}</ol>")
+    if not parts:
+        return ""
+    return (f"<section id=\"failures\"><h2>Failures ({len(run.problems)}) by cause "
+            f"({len(groups)})</h2>" + "".join(parts) + "</section>")
+
+
+def _skipped(run: Run) -> str:
+    """The skipped tests, one heading per reason with its tests."""
+    indexed = {id(r): i for i, r in enumerate(run.records)}
+    groups = by_skip_reason(run.records)
+    if not groups:
+        return ""
+    parts = []
+    for reason, records in groups:
+        items = "".join(f"<li><a href=\"#t{indexed[id(r)]}\">{e(r.test_id)}</a></li>"
+                        for r in records)
+        parts.append(f"<h3 class=\"reason\">{e(reason)} ({len(records)})</h3>"
+                     f"<ul class=\"skipped\">{items}</ul>")
+    total = sum(len(records) for _, records in groups)
+    return (f"<section id=\"skipped\"><h2>Skipped ({total})</h2>" + "".join(parts)
+            + "</section>")
 
 
 def _tests(run: Run) -> str:

@@ -25,6 +25,8 @@ def document(run: Run) -> dict[str, Any]:
         "duration": round(run.duration, 3),
         "exit_status": run.exit_status,
         "verdict": run.verdict,
+        "stopped_at": run.stopped_at,
+        "why": list(run.why),
         "counts": dict(sorted(counts.items())),
         "counts_by_area": {k: dict(v) for k, v in run.counts_by("area").items()},
         "counts_by_evidence": {k: dict(v) for k, v in run.counts_by("evidence").items()},

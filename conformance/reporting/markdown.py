@@ -1,8 +1,9 @@
 """summary.md: the run in a page, fit for a CI job summary ($GITHUB_STEP_SUMMARY).
 
-Written for the person deciding whether a release may go: the verdict first, then counts by
-area and evidence level, then each failure with the contract rule it broke, then what the
-known deviations excused or no longer need, then who was not tested and why. Bounded in
+Written for the person deciding whether a release may go: the verdict first (and why, when
+it is neither pass nor fail: not run, nothing tested), then counts by area and evidence
+level, then the failures grouped by cause, each with the contract rule it broke, then what
+the known deviations excused or no longer need, then who was not tested and why. Bounded in
 size (GitHub takes at most 1 MiB per step summary): failures beyond a limit are counted,
 and the JSON and HTML reports hold them all.
 """
@@ -10,12 +11,13 @@ and the JSON and HTML reports hold them all.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
+from .causes import by_cause, by_skip_reason
 from .records import OUTCOMES, SKIPPED, Run, TestRecord
 
 MAX_FAILURES_SHOWN = 50
 MAX_LINE = 500
+SKIPPED_NAMES_SHOWN = 20  # test names per skip reason
 # The plugin's skip for a persona the target file lacks (client_factory in conformance.plugin).
 PERSONA_SKIP = re.compile(r"persona (?P<persona>\S+) is not in (?:the )?target")
 
@@ -36,6 +38,9 @@ def _heading(run: Run) -> str:
              f"run `{run.run_id or '?'}`, started {run.started}, {run.duration:.1f} s.",
              "",
              f"{len(run.records)} tests: {tally or 'none'}."]
+    if run.why:
+        lines += ["", f"**{run.verdict.capitalize()}:**", ""]
+        lines += [f"- {_cell(line)}" for line in run.why]
     if run.retries:
         lines.append(f"429 retries waited out (after Retry-After): {run.retries}.")
     if run.expired:
@@ -57,22 +62,35 @@ def _counts(attribute: str, run: Run) -> str:
 
 
 def _failures(run: Run) -> str:
+    """One heading per cause, the tests under it; details for the first
+    MAX_FAILURES_SHOWN failures of the page, names only for the rest."""
     problems = run.problems
     if not problems:
         return ""
-    lines = [f"## Failures ({len(problems)})", ""]
-    for record in problems[:MAX_FAILURES_SHOWN]:
-        lines += _failure(record)
+    groups = by_cause(problems)
+    lines = [f"## Failures ({len(problems)}) by cause ({len(groups)})", ""]
+    shown = 0
+    for cause, records in groups:
+        lines += [f"### {_cell(cause)} ({len(records)})", ""]
+        detailed = records[:max(0, MAX_FAILURES_SHOWN - shown)]
+        for record in detailed:
+            lines += _failure(record)
+        shown += len(detailed)
+        rest = records[len(detailed):]
+        if rest:
+            names = ", ".join(f"`{_code(r.test_id)}`" for r in rest[:MAX_FAILURES_SHOWN])
+            more = len(rest) - MAX_FAILURES_SHOWN
+            lines += [f"Also: {names}" + (f" and {more} more" if more > 0 else "") + ".", ""]
     if len(problems) > MAX_FAILURES_SHOWN:
-        lines.append(f"... and {len(problems) - MAX_FAILURES_SHOWN} more in report.json "
+        lines.append(f"Details of {len(problems) - MAX_FAILURES_SHOWN} more in report.json "
                      "and report.html.")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 def _failure(record: TestRecord) -> list[str]:
     s = record.summary
     where = ", ".join(x for x in (record.evidence, record.area) if x)
-    lines = [f"### `{record.test_id}`", "",
+    lines = [f"#### `{record.test_id}`", "",
              f"- **{record.outcome}**" + (f" ({where})" if where else "")]
     if s.get("rule"):
         lines.append(f"- Rule: {_cell(s['rule'])}")
@@ -138,15 +156,18 @@ def _skipped_personas(run: Run) -> str:
 
 
 def _other_skips(run: Run) -> str:
-    reasons: Counter[str] = Counter()
-    for record in run.records:
-        if record.outcome != SKIPPED or PERSONA_SKIP.search(record.message or ""):
-            continue
-        reasons[record.message or "(no reason given)"] += 1
-    if not reasons:
+    """Skips for other reasons (not writing on a read-only target, not a mock, ...), each
+    reason with its tests."""
+    groups = [(reason, records) for reason, records in by_skip_reason(run.records)
+              if not PERSONA_SKIP.search(reason)]
+    if not groups:
         return ""
-    lines = ["## Other skips", "", "| tests | reason |", "|---:|---|"]
-    lines += [f"| {count} | {_cell(reason)} |" for reason, count in reasons.most_common(30)]
+    lines = ["## Other skips", ""]
+    for reason, records in groups[:30]:
+        names = ", ".join(f"`{_code(r.test_id)}`" for r in records[:SKIPPED_NAMES_SHOWN])
+        more = len(records) - SKIPPED_NAMES_SHOWN
+        lines += [f"- **{len(records)}**: {_cell(reason)}",
+                  f"  - {names}" + (f" and {more} more" if more > 0 else "")]
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from .. import gate
 from .. import plugin as core
 from ..run_secrets import redactor_for
 from . import html, json, junit, markdown
@@ -191,8 +192,10 @@ class ReportPlugin:
         records = self.book.records()
         expired = list(deviations.book.expired) if deviations else []
         unused = (deviations.book.unused([r.test_id for r in records]) if deviations else [])
+        stopped_at, why = gate.why_of(self.config)
         return Run(records=records, target_name=target.name if target else None,
                    target_url=target.base_url if target else None,
+                   stopped_at=stopped_at, why=why,
                    run_id=core.run_id_of(self.config),
                    started=dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(
                        timespec="seconds"),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ..exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
 from ..redact import Redactor
 from .collect import SUMMARY_PROPERTY
 from .deviations import Deviation
@@ -144,9 +145,13 @@ def one_line(report: pytest.TestReport) -> str:
     return text.strip().splitlines()[-1] if text.strip() else ""
 
 
-# pytest's exit statuses (and the plugin's for an unreachable target) as a verdict.
+# pytest's exit statuses (and the plugin's own: conformance.exitcodes) as a verdict.
 VERDICTS = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error",
-            4: "usage error", 5: "no tests ran", 13: "target unreachable"}
+            4: "usage error", 5: "no tests ran", PYTEST_UNREACHABLE: "target unreachable",
+            PYTEST_NOTHING_TESTED: "nothing tested"}
+NOT_RUN = "not run"
+# Where a run can stop before any test (conformance.gate): its verdict is "not run".
+BEFORE_START = ("configuration", "preflight")
 
 
 @dataclass
@@ -162,9 +167,13 @@ class Run:
     exit_status: int
     expired: list[Deviation] = field(default_factory=list)
     unused: list[Deviation] = field(default_factory=list)
+    stopped_at: str | None = None  # "configuration", "preflight" or "mid-run" (gate.Stop)
+    why: list[str] = field(default_factory=list)  # a verdict other than pass/fail, explained
 
     @property
     def verdict(self) -> str:
+        if self.stopped_at in BEFORE_START:
+            return NOT_RUN
         return VERDICTS.get(self.exit_status, f"exit status {self.exit_status}")
 
     def counts(self) -> Counter[str]:

@@ -1,4 +1,4 @@
-"""The documented baseline: what api-contract.md records as documented or observed, in the
+"""The documented baseline: what docs/contract.md records as documented or observed, in the
 recording format, keyed by real suite test ids, each exchange with its source."""
 
 from __future__ import annotations

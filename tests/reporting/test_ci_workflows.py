@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ import yaml
 
 from conformance.targets import load_target
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
 SECRETS = {"ITWINS_ORG_ADMIN_CLIENT_ID": "admin-id", "ITWINS_ORG_ADMIN_CLIENT_SECRET": "a-sec",
            "ITWINS_MEMBER_MODIFY_CLIENT_ID": "mod-id",
            "ITWINS_MEMBER_MODIFY_CLIENT_SECRET": "m-sec",
@@ -49,12 +51,21 @@ class TestChecks:
         assert "mypy" in runs(jobs["types"])
         assert "python -m pytest -n 2" in runs(jobs["tests"])
 
+    def test_ci_docs_and_the_workflow_run_the_same_mypy_command(
+            self, jobs: dict[str, Any]) -> None:
+        in_workflow = re.findall(r"mypy [\w ./-]*\w", runs(jobs["types"]))
+        in_ci = re.findall(r"(?m)^mypy [\w ./-]*\w", (REPO / ".ci" / "run").read_text())
+        in_docs = re.findall(r"`(mypy [\w ./-]*\w)`", (REPO / "docs" / "ci.md").read_text())
+        assert in_workflow == in_ci == ["mypy conformance"]
+        assert set(in_docs) == {"mypy conformance"}  # which CI's own step proves clean
+
     def test_the_browser_test_cannot_be_skipped_in_ci(self, jobs: dict[str, Any]) -> None:
         assert jobs["tests"]["env"]["CONFORMANCE_REQUIRE_BROWSER"] == "1"
 
     def test_runs_on_pushes_and_pull_requests(self) -> None:
         loaded = workflow("checks.yml")
-        triggers = loaded.get("on", loaded.get(True))  # YAML 1.1 reads `on` as true
+        # YAML 1.1 reads the key `on` as true
+        triggers = next(value for key, value in loaded.items() if key in ("on", True))
         assert {"push", "pull_request"} <= set(triggers)
 
 
@@ -91,6 +102,7 @@ class TestStagingGate:
         command = step(gate["jobs"]["conformance"], "run the conformance suite")["run"]
         assert '--report "$REPORT_DIR"' in command and "--known-deviations" in command
         assert "itwin-conformance run" in command
+        assert "--require-area images,auth,permissions,lifecycle" in command
 
     def test_cleanup_runs_first_with_the_default_age(self, gate: dict[str, Any]) -> None:
         names = [s.get("name") for s in gate["jobs"]["conformance"]["steps"]]

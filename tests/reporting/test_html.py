@@ -61,10 +61,14 @@ class TestTests:
                             '[ratio-1000x200]"')[1].split("</section>")[0]
         assert "<details open>" in failed and "<details open>" not in passed
 
-    def test_failures_are_indexed_at_the_top(self) -> None:
+    def test_failures_are_indexed_at_the_top_by_cause(self) -> None:
         page = html.render(sample_run())
-        index = page.split('<ol class="problems">')[1].split("</ol>")[0]
+        index = page.split('<section id="failures">')[1].split("</section>")[0]
+        assert "<h2>Failures (2) by cause (2)</h2>" in index
         assert index.count("<li>") == 2 and "ratio-6x1" in index
+        assert ('<h3 class="cause">contract violation: $status: server error 500: a 5xx is '
+                "never a conforming answer (1)</h3>") in index
+        assert index.index("Failures") < page.index('<section class="test')
 
     def test_an_image_pair_shows_fixture_and_thumbnail(self) -> None:
         page = html.render(sample_run())

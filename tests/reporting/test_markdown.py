@@ -52,7 +52,7 @@ class TestCounts:
 class TestFailures:
     def test_each_failure_has_its_rule_and_what_broke(self) -> None:
         text = section(markdown.render(sample_run()), "Failures")
-        assert "### `test_upload_images.py::TestRatios::test_upload[ratio-6x1]`" in text
+        assert "#### `test_upload_images.py::TestRatios::test_upload[ratio-6x1]`" in text
         assert "- Rule: 6:1: longer than 5:1: expects 422 InvalidiTwinsRequest" in text
         assert "- Broke: AssertionError: ratio-6x1: expected 422, got 201" in text
 
@@ -64,8 +64,11 @@ class TestFailures:
     def test_a_long_list_is_cut_and_counted(self) -> None:
         many = [record(f"t.py::t[{i}]", "failed", message="x") for i in range(80)]
         text = markdown.render(sample_run(records=many))
-        assert text.count("### `t.py::t[") == markdown.MAX_FAILURES_SHOWN
-        assert f"... and {80 - markdown.MAX_FAILURES_SHOWN} more" in text
+        assert text.count("#### `t.py::t[") == markdown.MAX_FAILURES_SHOWN
+        rest = 80 - markdown.MAX_FAILURES_SHOWN
+        assert f"Details of {rest} more in report.json" in text
+        also = next(line for line in text.splitlines() if line.startswith("Also: "))
+        assert also.count("`t.py::t[") == rest  # the rest by name, under their cause
 
     def test_text_cannot_break_the_page(self) -> None:
         nasty = "a | b `c` <script>\n## not a heading"
@@ -94,10 +97,11 @@ class TestSkips:
         table = section(markdown.render(sample_run()), "Personas skipped")
         assert "| non_member | 2 | persona non_member is not in target staging |" in table
 
-    def test_other_skips_are_grouped_by_reason(self) -> None:
-        table = section(markdown.render(sample_run()), "Other skips")
-        assert "| 1 | target staging is not a mock (no [mock] control_url) |" in table
-        assert "non_member" not in table
+    def test_other_skips_are_grouped_by_reason_with_their_tests(self) -> None:
+        text = section(markdown.render(sample_run()), "Other skips")
+        assert ("- **1**: target staging is not a mock (no [mock] control_url)\n"
+                "  - `test_rate_limits.py::TestTooManyRequests::test_y`") in text
+        assert "non_member" not in text
 
     def test_the_summary_fits_a_github_step_summary(self) -> None:
         many = [record(f"t.py::t[{i}]", "failed", message="x" * 5000, rule="r" * 5000)

@@ -17,6 +17,10 @@ several targets (`base_url = http://127.0.0.1:PORT/<behaviour>/itwins`):
 - `token`: a token endpoint's answer, with the opaque RUNTIME_TOKEN (for a persona with
   client credentials, whose token only the run itself knows).
 
+Whatever the behaviour, a `GET <behaviour>/itwins/<id>` without a token gets the API's
+documented 401 (`HeaderNotFound`): the preflight (conformance.preflight) asks just that to
+tell the API from something else, so the run goes on and the hostility meets the tests.
+
 Every connection is served in a daemon thread and ends when the client goes away.
 """
 
@@ -26,6 +30,7 @@ import base64
 import contextlib
 import functools
 import json
+import re
 import socket
 import socketserver
 import threading
@@ -33,6 +38,8 @@ import time
 import zlib
 from types import TracebackType
 from urllib.parse import quote
+
+from conformance.contract import error_body
 
 HUGE_BYTES = 524 * 1024 * 1024
 BOMB_INFLATED = 64 * 1024 * 1024
@@ -61,6 +68,10 @@ class _Handler(socketserver.BaseRequestHandler):
             h.decode("latin-1").partition(":") for h in rest.split(b"\r\n") if h)}
         self._skip_body(int(headers.get("content-length", "0") or 0))
         behaviour, _, self._rest = path.lstrip("/").partition("/")
+        if (line.startswith(b"GET ") and "authorization" not in headers
+                and re.fullmatch(r"itwins/[^/?]+", self._rest)):
+            self._header_not_found()
+            return
         with contextlib.suppress(OSError):  # the client went away: how endless answers end
             getattr(self, "_" + behaviour.replace("-", "_"), self._echo)(headers)
 
@@ -83,8 +94,16 @@ class _Handler(socketserver.BaseRequestHandler):
             left -= len(chunk)
 
     def _send_head(self, extra: str) -> None:
+        # One answer per connection: say so, or a client may send its next request on a
+        # connection this server is closing.
         self.request.sendall(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                              f"{extra}\r\n").encode())
+                              f"connection: close\r\n{extra}\r\n").encode())
+
+    def _header_not_found(self) -> None:
+        body = json.dumps(error_body("HeaderNotFound")).encode()
+        self.request.sendall(b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n"
+                             b"connection: close\r\n"
+                             + f"content-length: {len(body)}\r\n\r\n".encode() + body)
 
     def _huge(self, headers: dict[str, str]) -> None:
         self._send_head(f"content-length: {HUGE_BYTES}\r\n")

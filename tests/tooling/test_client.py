@@ -12,6 +12,10 @@ from conformance.client import (
     ContractViolation,
     ContractWarning,
     RateLimited,
+    RequestFailed,
+    RequestNotSendable,
+    TargetUnreachable,
+    TransportFailure,
     preparation,
 )
 from conformance.contract import ACCEPT_V1, error_body
@@ -116,3 +120,53 @@ class TestPreparation:
             api.delete_image("abc")
         api.delete_image("abc")
         assert seen == ["baseline", None]
+
+
+class TestTransportFailures:
+    """No HTTP answer: before a connection exists the target is unreachable; after, the
+    request failed (a test failure, not a stop). Both are TransportFailure."""
+
+    @pytest.mark.parametrize("error", [
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ConnectError("[Errno -2] Name or service not known"),  # DNS
+        httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]"),  # TLS, during connect
+        httpx.ConnectTimeout("timed out"),
+        httpx.ProxyError("proxy refused"),
+    ], ids=["refused", "dns", "tls", "connect-timeout", "proxy"])
+    def test_no_connection_is_target_unreachable(self, error: httpx.TransportError) -> None:
+        with pytest.raises(TargetUnreachable) as caught:
+            client(_raising(error)).get_itwin("abc")
+        assert isinstance(caught.value, TransportFailure)
+        assert str(caught.value).startswith(
+            "GET https://api.example/itwins/abc as org_admin: no connection: "
+            f"{type(error).__name__}: ")
+
+    @pytest.mark.parametrize("error", [
+        httpx.ReadError("[Errno 104] Connection reset by peer"),
+        httpx.ReadTimeout("timed out"),
+        httpx.WriteError("[Errno 32] Broken pipe"),  # a gateway cutting an oversize upload
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ], ids=["reset", "read-timeout", "cut-upload", "protocol"])
+    def test_a_failure_after_connecting_is_request_failed(self,
+                                                          error: httpx.TransportError) -> None:
+        with pytest.raises(RequestFailed) as caught:
+            client(_raising(error)).upload_image("abc", b"x" * 10)
+        assert isinstance(caught.value, TransportFailure)
+        assert not isinstance(caught.value, TargetUnreachable)
+        assert str(caught.value).startswith(
+            "PUT https://api.example/itwins/abc/image as org_admin: the connection was made "
+            f"but the request failed: {type(error).__name__}: ")
+
+    def test_a_blob_download_is_classified_the_same_way(self) -> None:
+        with pytest.raises(RequestFailed, match="download of a blob: the connection was made"):
+            client(_raising(httpx.ReadTimeout("timed out"))).download("https://blob.example/x")
+
+    def test_a_request_httpx_cannot_send_is_no_transport_failure(self) -> None:
+        with pytest.raises(RequestNotSendable):
+            client(_raising(httpx.LocalProtocolError("bad header"))).get_itwin("abc")
+
+
+def _raising(error: httpx.TransportError) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+    return handler

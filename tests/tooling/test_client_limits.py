@@ -143,8 +143,8 @@ def run_suite(target: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class TestTheRun:
-    def test_the_start_up_probe_gives_up_on_a_trickle(self, server: HostileServer,
-                                                      tmp_path: Path) -> None:
+    def test_the_preflight_gives_up_on_a_trickle(self, server: HostileServer,
+                                                 tmp_path: Path) -> None:
         target = tmp_path / "t.toml"
         target.write_text(hostile_target(server, "trickle-body"))
         started = time.monotonic()

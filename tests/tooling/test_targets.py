@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -157,3 +158,57 @@ class TestProfile:
                                                   message: str) -> None:
         with pytest.raises(TargetError, match=message.replace("(", r"\(").replace(")", r"\)")):
             self.parse(profile)
+
+
+BASE = {"base_url": "http://x/itwins"}
+
+
+class TestStrictKeys:
+    """A misspelt key is a configuration error naming the key and the one meant: silently
+    ignored, it would change what the run tests (no `destructive`, no `shared`)."""
+
+    @pytest.mark.parametrize(("data", "message"), [
+        ({"destuctive": True},
+         "target: unknown key 'destuctive' (did you mean 'destructive'?); known: name, "
+         "base_url, destructive, itwins, personas, profile, mock"),
+        ({"profle": {"oversize_status": 413}},
+         "target: unknown key 'profle' (did you mean 'profile'?)"),
+        ({"itwins": {"shard": "abc"}},
+         "target: itwins: unknown key 'shard' (did you mean 'shared'?); known: shared"),
+        ({"personas": {"org_admn": {"token": "t"}}},
+         "target: personas: unknown persona 'org_admn' (did you mean 'org_admin'?)"),
+        ({"personas": {"member_read": {"token": "t", "scopes": "x"}}},
+         "target: personas.member_read: unknown key 'scopes' (did you mean 'scope'?)"),
+        ({"profile": {"oversize": 413}},
+         "target: profile: unknown key 'oversize' (did you mean 'oversize_status'?)"),
+        ({"profile": {"cases": {"type-gif": {"status": 422, "cod": "X"}}}},
+         "target: profile.cases.type-gif: unknown key 'cod' (did you mean 'code'?); known: "
+         "status, code"),
+        ({"mock": {"control": "http://x/__mock__"}},
+         "target: mock: unknown key 'control' (did you mean 'control_url'?)"),
+        ({"colour": "blue"}, "target: unknown key 'colour'; known: "),
+    ], ids=["top", "table", "itwins", "persona-name", "persona-key", "profile", "case", "mock",
+            "nothing-close"])
+    def test_an_unknown_key_names_itself_and_the_closest(self, data: dict[str, object],
+                                                         message: str) -> None:
+        with pytest.raises(TargetError) as caught:
+            parse_target({**BASE, **data})
+        assert str(caught.value).startswith(message)
+        assert "\n" not in str(caught.value)
+
+    def test_every_key_the_mock_writes_is_known(self) -> None:
+        from conformance.mock import serve_in_thread
+
+        with serve_in_thread() as mock:
+            parsed = parse_target(tomllib.loads(mock.target_toml()))
+        assert parsed.is_mock and parsed.destructive
+
+    def test_the_mock_table_knows_control_secret(self) -> None:
+        parsed = parse_target({**BASE, "mock": {"control_url": "http://x/__mock__",
+                                                     "control_secret": "s"}})
+        assert parsed.control_url == "http://x/__mock__"
+
+    @pytest.mark.parametrize("value", ["true", 1])
+    def test_destructive_must_be_a_boolean(self, value: object) -> None:
+        with pytest.raises(TargetError, match="destructive must be true or false"):
+            parse_target({**BASE, "destructive": value})
