@@ -228,8 +228,10 @@ def get_target(config: pytest.Config) -> Target:
     return config.stash[_target]
 
 
+@pytest.hookimpl(tryfirst=True)  # before fixtures are set up: their traffic counts too
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests that create or delete run only where the target allows it."""
+    item.stash[_traffic_at_start] = _totals(item.config)
     if item.get_closest_marker("destructive") or item.get_closest_marker("mock_only"):
         target = get_target(item.config)
         if item.get_closest_marker("destructive") and not target.destructive:
@@ -413,20 +415,31 @@ def _totals(config: pytest.Config) -> tuple[float, ...]:
     return tuple(sum(getattr(client.stats, key) for client in clients) for key in TRAFFIC_KEYS)
 
 
+_traffic_at_start = pytest.StashKey[tuple[float, ...]]()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Counts the test's requests, bytes sent and 429 retries; a 429 that outlasts every
-    retry fails the test (a throttled target has not shown it conforms)."""
-    before = _totals(item.config)
+    """A 429 that outlasts every retry fails the test (a throttled target has not shown it
+    conforms)."""
     try:
         return (yield)
     except RateLimited as exc:
         pytest.fail(f"throttled: {exc}", pytrace=False)
-    finally:
-        for key, value in zip(TRAFFIC_KEYS, _totals(item.config), strict=True):
-            spent = value - before[TRAFFIC_KEYS.index(key)]
-            if spent:
-                item.user_properties.append((key, round(spent, 3)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """The teardown report carries what the test spent, its fixtures' set-up and teardown
+    included: requests, bytes sent, 429 retries and the seconds waited for them."""
+    report: pytest.TestReport = yield
+    start = item.stash.get(_traffic_at_start, None)
+    if call.when == "teardown" and start is not None:
+        for key, before, now in zip(TRAFFIC_KEYS, start, _totals(item.config), strict=True):
+            if now - before:
+                report.user_properties.append((key, round(now - before, 3)))
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -462,9 +475,10 @@ def traffic_by_area(reports: list[Any]) -> dict[str, Counter[str]]:
 
 
 def _write_traffic(terminalreporter: Any) -> None:
-    reports = [r for outcome in ("passed", "failed") for r in terminalreporter.stats.get(
-        outcome, []) if getattr(r, "when", "") == "call"]
-    spent = traffic_by_area(reports)
+    reports = [r for outcome in ("passed", "failed", "error", "skipped", "")
+               for r in terminalreporter.stats.get(outcome, [])
+               if getattr(r, "when", "") in ("call", "teardown")]
+    spent = traffic_by_area([r for r in reports if r.when == "teardown"])
     if not spent:
         return
     terminalreporter.section("conformance traffic")

@@ -40,10 +40,15 @@ class SuiteRun:
         return "\n".join(lines)
 
 
-def target_text(mock: RunningMock, profile: MockSettings | None) -> str:
-    """The mock's target file, its [profile] that of `profile`'s readings (None: no profile)."""
-    data = tomllib.loads(mock.target_toml())
-    tables = [t for t in mock.target_toml().split("\n\n") if not t.startswith("[profile]")]
+def target_text(mock: RunningMock, profile: MockSettings | None,
+                base_url: str | None = None) -> str:
+    """The mock's target file, its [profile] that of `profile`'s readings (None: no profile),
+    reached at `base_url` if given (a gateway in front of it)."""
+    text = mock.target_toml()
+    data = tomllib.loads(text)
+    if base_url is not None:
+        text = text.replace(f'base_url = "{data["base_url"]}"', f'base_url = "{base_url}"')
+    tables = [t for t in text.split("\n\n") if not t.startswith("[profile]")]
     assert "profile" in data, "the mock writes a profile of its own"
     if profile is not None:
         tables.append("[profile]\n" + "\n".join(
@@ -52,10 +57,11 @@ def target_text(mock: RunningMock, profile: MockSettings | None) -> str:
 
 
 def run_suite(mock: RunningMock, tmp_path: Path, *selection: str,
-              profile: MockSettings | None = FAITHFUL, workers: int = 0) -> SuiteRun:
+              profile: MockSettings | None = FAITHFUL, workers: int = 0,
+              base_url: str | None = None) -> SuiteRun:
     """Run the selected suite tests (paths under conformance/suite) against `mock`."""
     target = tmp_path / "target.toml"
-    target.write_text(target_text(mock, profile))
+    target.write_text(target_text(mock, profile, base_url))
     junit = tmp_path / "junit.xml"
     paths = [str(SUITE / part) for part in selection] or [str(SUITE)]
     command = [sys.executable, "-m", "pytest", *paths, "-p", "conformance.plugin",

@@ -20,6 +20,7 @@ import pytest
 from conformance.contract import ACCEPT_V1, SIZE_ALWAYS_ACCEPTED, SIZE_ALWAYS_REJECTED_ABOVE
 from conformance.mock import MockSettings
 from tests.mock.mock_testkit import StartMock
+from tests.suite.gateway import CuttingGateway
 from tests.suite.suite_runs import run_suite
 from tests.suite.test_catches_broken_mocks import (
     LARGE_BYTES,
@@ -116,6 +117,20 @@ class TestEachReading:
         pin_named = [test for test, message in run.failed.items() if "pinned by" in message]
         assert pin_named == list(run.failed), (
             f"{reading.name}: each failure names its pin\n{run}")
+
+
+class TestAGatewayThatCutsOversizeUploads:
+    def test_is_a_refusal_of_the_body(self, start_mock: StartMock, tmp_path: Path) -> None:
+        """A gateway may close the connection of a body over its limit without answering;
+        that is a refusal of the body, not an unreachable target."""
+        mock = start_mock()
+        with CuttingGateway(mock.origin, SIZE_ALWAYS_ACCEPTED) as gateway:
+            run = run_suite(mock, tmp_path, SIZES, profile=None,
+                            base_url=f"{gateway.origin}/itwins")
+        assert not run.failed, f"a cut oversize upload failed the run\n{run}"
+        oversize = uploads(lambda c: valid_sized(c) and (c.size or 0) > SIZE_ALWAYS_ACCEPTED)
+        assert gateway.cut >= len(oversize), (gateway.cut, run)
+        assert oversize <= run.passed, run
 
 
 class TestEveryReadingAtOnce:
