@@ -361,6 +361,7 @@ class ClientStats:
     bytes_sent: int = 0
     retries: int = 0
     retry_wait: float = 0.0
+    pace_wait: float = 0.0  # seconds spent waiting for a slot of the target's rate
 
 
 @dataclass
@@ -379,6 +380,9 @@ class ApiClient:
     transport: httpx.BaseTransport | None = None  # tests of the tooling inject one
     max_answer_bytes: int = MAX_API_ANSWER_BYTES
     max_blob_bytes: int = MAX_BLOB_BYTES
+    # Called before each API request (not blob downloads): blocks until the request may go
+    # (conformance.pacing) and returns the seconds it waited.
+    pace: Callable[[], float] | None = None
 
     def __post_init__(self) -> None:
         self._bounded = BoundedHttp(self.timeout, self.transport)
@@ -497,6 +501,8 @@ class ApiClient:
 
     def _send_once(self, method: str, path: str, headers: HeaderValues | None,
                    content: bytes | None, json: Any, auth: bool, op: str) -> httpx.Response:
+        if self.pace is not None:
+            self.stats.pace_wait += self.pace()
         request = self._http.build_request(method, self.base_url + path, content=content,
                                            json=json)
         self._set_headers(request, headers, auth)

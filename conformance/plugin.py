@@ -17,7 +17,7 @@ import os
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from . import gate
 from .client import DEFAULT_TIMEOUT, ApiClient, Exchange, RateLimited
 from .contract import EVIDENCE_LEVELS
 from .control import MockControl
+from .pacing import Pacer
 from .preflight import preflight
 from .targets import Profile, Target, TargetError, load_target
 
@@ -331,8 +332,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
 @pytest.fixture(scope="session")
 def client_factory(target: Target, pytestconfig: pytest.Config) -> Iterator[
         Callable[[str | None], ApiClient]]:
-    """`make(persona)` gives that persona's client (None: no token); skips if not in target."""
+    """`make(persona)` gives that persona's client (None: no token); skips if not in target.
+    With `[profile] requests_per_minute`, every client of every worker keeps to that rate."""
     made: dict[str | None, ApiClient] = {}
+    per_minute = target.profile.requests_per_minute
+    pace = Pacer.for_target(per_minute, target.base_url).wait if per_minute else None
 
     def make(name: str | None) -> ApiClient:
         if name not in made:
@@ -345,7 +349,7 @@ def client_factory(target: Target, pytestconfig: pytest.Config) -> Iterator[
             made[name] = ApiClient(
                 target.base_url, token, persona=name,
                 timeout=pytestconfig.getoption("--request-timeout"),
-                max_retries=pytestconfig.getoption("--max-retries"),
+                max_retries=pytestconfig.getoption("--max-retries"), pace=pace,
                 observers=[_forward_to_listeners(pytestconfig)])
             pytestconfig.stash.setdefault(_clients, []).append(made[name])
         return made[name]
@@ -406,8 +410,8 @@ def scratch_itwin(target: Target, admin: ApiClient, run_id: str,
 
 
 # What each test spent, as user properties: requests sent (retries included), bytes sent
-# in request bodies, 429 retries, and seconds waited for Retry-After.
-TRAFFIC_KEYS = ("requests", "bytes_sent", "retries", "retry_wait")
+# in request bodies, 429 retries, seconds waited for Retry-After and for the target's pace.
+TRAFFIC_KEYS = ("requests", "bytes_sent", "retries", "retry_wait", "pace_wait")
 
 
 def _totals(config: pytest.Config) -> tuple[float, ...]:
@@ -429,8 +433,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+        None, pytest.TestReport, pytest.TestReport]:
     """The teardown report carries what the test spent, its fixtures' set-up and teardown
     included: requests, bytes sent, 429 retries and the seconds waited for them."""
     report: pytest.TestReport = yield
@@ -487,6 +491,8 @@ def _write_traffic(terminalreporter: Any) -> None:
                 f"{row['bytes_sent'] / 1e6:.1f} MB sent")
         if row["retries"]:
             line += f", 429s waited out: {int(row['retries'])} ({row['retry_wait']:.1f} s)"
+        if row["pace_wait"]:
+            line += f", paced: {row['pace_wait']:.1f} s waited"
         terminalreporter.write_line(line)
     throttled = [r.nodeid for r in reports if r.failed and "throttled: " in str(r.longrepr)]
     if throttled:

@@ -182,6 +182,8 @@ class Profile:
     thumbnail_format: str | None = None
     # How blobs are served: "image" (their image type) or "application/octet-stream".
     blob_content_type: str | None = None
+    # The target's rate limit: the client paces itself to stay under it (not a pin).
+    requests_per_minute: int | None = None
     cases: Mapping[str, CaseOutcome] = field(default_factory=dict)
 
     def pinned(self, key: str) -> str:
@@ -207,7 +209,8 @@ def parse_profile(table: Any, where: str) -> Profile:
     """A `Profile` from the target's [profile] table; an unknown key or value is an error."""
     if not isinstance(table, dict):
         raise TargetError(f"{where}: expected a table")
-    known = {"max_image_bytes", "thumbnail_max_side", "cases", *_PROFILE_CHOICES}
+    known = {"max_image_bytes", "thumbnail_max_side", "requests_per_minute", "cases",
+             *_PROFILE_CHOICES}
     refuse_unknown(table, sorted(known), where)
     for key, choices in _PROFILE_CHOICES.items():
         if key in table and table[key] not in choices:
@@ -216,9 +219,8 @@ def parse_profile(table: Any, where: str) -> Profile:
     low, high = _MAX_IMAGE_BYTES_BAND
     if size is not None and (not isinstance(size, int) or not low <= size <= high):
         raise TargetError(f"{where}.max_image_bytes: must be an integer from {low} to {high}")
-    side = table.get("thumbnail_max_side")
-    if side is not None and (not isinstance(side, int) or isinstance(side, bool) or side < 1):
-        raise TargetError(f"{where}.thumbnail_max_side: must be a positive integer")
+    side = _positive(table, "thumbnail_max_side", where)
+    per_minute = _positive(table, "requests_per_minute", where)
     cases = table.get("cases", {})
     if not isinstance(cases, dict):
         raise TargetError(f"{where}.cases: expected a table of case names")
@@ -231,8 +233,17 @@ def parse_profile(table: Any, where: str) -> Profile:
         thumbnail_keeps_aspect=table.get("thumbnail_keeps_aspect"),
         thumbnail_format=table.get("thumbnail_format"),
         blob_content_type=table.get("blob_content_type"),
+        requests_per_minute=per_minute,
         cases={name: _case_outcome(value, f"{where}.cases.{name}")
                for name, value in cases.items()})
+
+
+def _positive(table: dict[str, Any], key: str, where: str) -> int | None:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value < 1):
+        raise TargetError(f"{where}.{key}: must be a positive integer")
+    return value
 
 
 def _case_outcome(table: Any, where: str) -> CaseOutcome:

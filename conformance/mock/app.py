@@ -21,6 +21,7 @@ from . import blobs, choices, control, identity, images, itwins, uploads
 from .arrival import BodyDeadline, RequestTimedOut
 from .errors import ApiError, documented, mock_error
 from .faults import FaultMiddleware
+from .latency import Latency
 from .media import JsonMediaType
 from .routing import resource
 from .settings import MockSettings
@@ -121,6 +122,8 @@ def create_app(settings: MockSettings | None = None, *, public_url: str | None =
                   Middleware(Throttle, settings=settings)]
     if settings.json_media_type != "application/json":
         middleware.insert(0, Middleware(JsonMediaType, media_type=settings.json_media_type))
+    if settings.latency_ms:
+        middleware.insert(0, Middleware(Latency, milliseconds=settings.latency_ms))
     app = Starlette(
         routes=_routes(settings),
         middleware=middleware,

@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate-limit", type=int, default=0, metavar="N",
                         help="answer 429 with Retry-After past N API requests a second "
                              "(default: no limit)")
+    parser.add_argument("--latency-ms", type=int, default=0, metavar="MS",
+                        help="wait MS milliseconds before every answer, as a distant target "
+                             "does (default: none)")
     parser.add_argument("--break", dest="breaks", action="append", default=[],
                         choices=sorted(BREAKS), metavar="NAME",
                         help="break one rule of the contract on purpose, to see a gate fail "
@@ -126,7 +129,8 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         max_image_bytes=args.max_image_bytes, max_ratio=args.max_ratio,
         max_pixels=args.max_pixels, control=not args.no_control,
-        rate_limit_per_second=args.rate_limit, breaks=frozenset(args.breaks),
+        rate_limit_per_second=args.rate_limit, latency_ms=args.latency_ms,
+        breaks=frozenset(args.breaks),
         read_timeout_seconds=args.read_timeout,
         **{name: getattr(args, name) for name in READINGS})
 

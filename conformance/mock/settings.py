@@ -68,6 +68,8 @@ class MockSettings:
     # A token bucket on the API (0: none), as a throttled staging host behaves.
     rate_limit_per_second: int = 0
     rate_limit_burst: int = 10
+    # A delay before every answer (0: none), as a target across a network adds.
+    latency_ms: int = 0
     # Deliberate breaks of the contract (breaks.py), to prove the suite catches each one.
     # A mock with any of them is not faithful; it says so when it starts.
     breaks: frozenset[str] = frozenset()
@@ -101,8 +103,8 @@ class MockSettings:
                 raise ValueError(f"{name} must be one of {choices}")
         if not 1 <= self.thumbnail_quality <= 95:
             raise ValueError("thumbnail_quality must be between 1 and 95")
-        if self.rate_limit_per_second < 0:
-            raise ValueError("rate_limit_per_second must be 0 (none) or more")
+        if self.rate_limit_per_second < 0 or self.latency_ms < 0:
+            raise ValueError("rate_limit_per_second and latency_ms must be 0 (none) or more")
         if self.max_buffered_upload_bytes < self.max_image_bytes:
             raise ValueError("max_buffered_upload_bytes must hold at least one upload "
                              "(max_image_bytes)")

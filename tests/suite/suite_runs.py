@@ -41,7 +41,7 @@ class SuiteRun:
 
 
 def target_text(mock: RunningMock, profile: MockSettings | None,
-                base_url: str | None = None) -> str:
+                base_url: str | None = None, requests_per_minute: int | None = None) -> str:
     """The mock's target file, its [profile] that of `profile`'s readings (None: no profile),
     reached at `base_url` if given (a gateway in front of it)."""
     text = mock.target_toml()
@@ -50,18 +50,21 @@ def target_text(mock: RunningMock, profile: MockSettings | None,
         text = text.replace(f'base_url = "{data["base_url"]}"', f'base_url = "{base_url}"')
     tables = [t for t in text.split("\n\n") if not t.startswith("[profile]")]
     assert "profile" in data, "the mock writes a profile of its own"
-    if profile is not None:
+    pins: dict[str, str | int | bool] = profile_of(profile) if profile is not None else {}
+    if requests_per_minute is not None:
+        pins["requests_per_minute"] = requests_per_minute
+    if pins:
         tables.append("[profile]\n" + "\n".join(
-            f"{key} = {toml_value(value)}" for key, value in profile_of(profile).items()))
+            f"{key} = {toml_value(value)}" for key, value in pins.items()))
     return "\n\n".join(tables) + "\n"
 
 
 def run_suite(mock: RunningMock, tmp_path: Path, *selection: str,
               profile: MockSettings | None = FAITHFUL, workers: int = 0,
-              base_url: str | None = None) -> SuiteRun:
+              base_url: str | None = None, requests_per_minute: int | None = None) -> SuiteRun:
     """Run the selected suite tests (paths under conformance/suite) against `mock`."""
     target = tmp_path / "target.toml"
-    target.write_text(target_text(mock, profile, base_url))
+    target.write_text(target_text(mock, profile, base_url, requests_per_minute))
     junit = tmp_path / "junit.xml"
     paths = [str(SUITE / part) for part in selection] or [str(SUITE)]
     command = [sys.executable, "-m", "pytest", *paths, "-p", "conformance.plugin",
