@@ -19,7 +19,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `conformance` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_fixtures, bench_memory, bench_mock, bench_suite, report
+from benchmarks import (
+    bench_fixtures,
+    bench_memory,
+    bench_mock,
+    bench_network,
+    bench_suite,
+    report,
+)
 from benchmarks.measure import Figure, load_average, wait_for_quiet
 
 AREAS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
@@ -27,6 +34,8 @@ AREAS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "mock": lambda args: bench_mock.measure(args.repeat, args.requests),
     "memory": lambda args: bench_memory.measure(args.repeat),
     "suite": lambda args: bench_suite.measure(args.repeat),
+    "latency": lambda args: bench_network.measure_latency(args.repeat),
+    "pacing": lambda args: bench_network.measure_pacing(args.repeat),
 }
 
 

@@ -28,9 +28,16 @@ __all__ = ["EXIT_FAILURES", "EXIT_NOTHING_TESTED", "EXIT_OK", "EXIT_UNREACHABLE"
            "EXIT_USAGE", "build_parser", "main"]
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
+# The plugins a run needs, loaded by name: with autoload on, pytest marks every module of
+# every installed plugin's distribution (all of Hypothesis and Schemathesis) for assertion
+# rewriting and, where bytecode is not written, rewrites them again in every process and
+# xdist worker (about 2 s each). Other plugins load with `-p NAME` after `--`.
+EXPLICIT_PLUGINS = ("--disable-plugin-autoload", "-p", "xdist.plugin", "-p", "pytest_timeout",
+                    "-p", "_hypothesis_pytestplugin")
+
 # Same settings as the repository's pyproject, for runs of an installed package.
 _PYTEST_SETTINGS = ["-p", "no:cacheprovider", "--strict-markers", "-o", "timeout=300",
-                    "-o", "xfail_strict=true"]
+                    "-o", "xfail_strict=true", *EXPLICIT_PLUGINS]
 
 # pytest's own exit codes (and the plugin's for its own stops), mapped to ours. pytest's 5
 # ("no tests collected": everything deselected) is "nothing tested" too.
