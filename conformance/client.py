@@ -16,12 +16,14 @@ as a stream up to a cap (API answers and blob downloads each have their own). Pa
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import email.utils
 import hashlib
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +154,8 @@ class Exchange:
 
 SAFE_REQUEST_HEADERS = ("accept", "content-type", "content-length")
 _PREPARATION: ContextVar[str | None] = ContextVar("preparation", default=None)
+# Exchanges of a request sent by `concurrently`, held for observers until all are done.
+_HELD: ContextVar[list[Exchange] | None] = ContextVar("held", default=None)
 
 
 @contextlib.contextmanager
@@ -362,6 +366,13 @@ class ClientStats:
     retries: int = 0
     retry_wait: float = 0.0
     pace_wait: float = 0.0  # seconds spent waiting for a slot of the target's rate
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **spent: float) -> None:
+        """Count what one request spent (requests may be sent from several threads)."""
+        with self._lock:
+            for name, value in spent.items():
+                setattr(self, name, getattr(self, name) + value)
 
 
 @dataclass
@@ -458,7 +469,7 @@ class ApiClient:
         contract does not apply (tests assert what they expect of a blob).
         """
         started = time.perf_counter()
-        self.stats.requests += 1
+        self.stats.add(requests=1)
         request = self._http.build_request("GET", url)
         label = f"GET {request.url.path} (download){self._as_persona()}"  # no query: a SAS
         try:
@@ -467,9 +478,41 @@ class ApiClient:
             raise transport_failure(exc, "download of a blob") from None
         exchange = _exchange(DOWNLOAD, response, self.persona, 0,
                              time.perf_counter() - started)
+        self._notify(exchange)
+        return response
+
+    # Independent requests at once ---------------------------------------------------
+
+    def concurrently(self, *calls: Callable[[], Any]) -> list[Any]:
+        """The results of `calls`, sent at once: requests that do not depend on each other
+        cost one round trip instead of several against a distant target. Observers see their
+        exchanges in the order of `calls`, as if they had been sent one after another, so
+        recordings and reports do not depend on which answer came first. The first call
+        that raised (in that order) raises here, after every exchange was seen."""
+        if len(calls) < 2:
+            return [call() for call in calls]
+        held: list[list[Exchange]] = [[] for _ in calls]
+
+        def run(index: int) -> Any:
+            _HELD.set(held[index])
+            return calls[index]()
+
+        with ThreadPoolExecutor(len(calls), thread_name_prefix="api-client") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, run, index)
+                       for index in range(len(calls))]
+            wait(futures)
+        for exchanges in held:
+            for exchange in exchanges:
+                self._notify(exchange)
+        return [future.result() for future in futures]
+
+    def _notify(self, exchange: Exchange) -> None:
+        held = _HELD.get()
+        if held is not None:
+            held.append(exchange)
+            return
         for observer in self.observers:
             observer(exchange)
-        return response
 
     # The one place every response passes ---------------------------------------------
 
@@ -492,8 +535,7 @@ class ApiClient:
                                   f" ({exchange.describe()})")
             retries += 1
             wait = min(retry_after_seconds(response), self.max_retry_wait)
-            self.stats.retries += 1
-            self.stats.retry_wait += wait
+            self.stats.add(retries=1, retry_wait=wait)
             time.sleep(wait)
 
     def _as_persona(self) -> str:
@@ -502,12 +544,11 @@ class ApiClient:
     def _send_once(self, method: str, path: str, headers: HeaderValues | None,
                    content: bytes | None, json: Any, auth: bool, op: str) -> httpx.Response:
         if self.pace is not None:
-            self.stats.pace_wait += self.pace()
+            self.stats.add(pace_wait=self.pace())
         request = self._http.build_request(method, self.base_url + path, content=content,
                                            json=json)
         self._set_headers(request, headers, auth)
-        self.stats.requests += 1
-        self.stats.bytes_sent += len(request.content)
+        self.stats.add(requests=1, bytes_sent=len(request.content))
         label = f"{method} {request.url.path}{op}{self._as_persona()}"
         try:
             return self._bounded.send(request, self.max_answer_bytes, label)
@@ -533,8 +574,7 @@ class ApiClient:
 
     def _check(self, operation_id: str | None, response: httpx.Response,
                exchange: Exchange) -> None:
-        for observer in self.observers:
-            observer(exchange)
+        self._notify(exchange)
         violations = validate(operation_id, response)
         errors = [v for v in violations if v.severity == ERROR]
         for v in violations:

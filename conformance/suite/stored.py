@@ -13,7 +13,9 @@ that sound: a name "is unique and will only change if the image changes".
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -105,17 +107,27 @@ class Reader:
         assert_status(response, 200)
         return image_of(response), response
 
+    def fetch_all(self, *links: tuple[str, httpx.Response, str]) -> list[bytes]:
+        """The bytes behind several links (url, the answer that gave it, what it is), fetched
+        at once, each at most once per test."""
+        missing = {url: (url, carrier, what) for url, carrier, what in links
+                   if url not in self._fetched}
+        self.client.concurrently(*(partial(self.fetch, *link) for link in missing.values()))
+        return [self._fetched[url].content for url, _, _ in links]
+
     def blobs(self, image: dict[str, str], carrier: httpx.Response) -> Blobs:
         """The bytes behind both links of `image`, as their sha256."""
-        return Blobs(sha256(self.fetch(image["smallImageUrl"], carrier, "small image")),
-                     sha256(self.fetch(image["largeImageUrl"], carrier, "large image")))
+        small, large = self.fetch_all((image["smallImageUrl"], carrier, "small image"),
+                                      (image["largeImageUrl"], carrier, "large image"))
+        return Blobs(sha256(small), sha256(large))
 
-    def read(self, itwin_id: str) -> Stored:
+    def read(self, itwin_id: str, *alongside: Callable[[], object]) -> Stored:
         """Everything the API says is stored, fetched afresh, and consistent: GET image and
         both its links; GET iTwin, whose imageName and image are the small image's (null
-        when there is none)."""
-        image, answer = self.image(itwin_id)
-        itwin_answer = self.client.get_itwin(itwin_id)
+        when there is none). `alongside` are sent at the same time as the two reads."""
+        (image, answer), itwin_answer, *_ = self.client.concurrently(
+            partial(self.image, itwin_id), partial(self.client.get_itwin, itwin_id),
+            *alongside)
         assert_status(itwin_answer, 200)
         itwin = itwin_answer.json()["iTwin"]
         if image is None:
@@ -123,15 +135,17 @@ class Reader:
                 f"the iTwin has no image, yet imageName is {itwin['imageName']!r} and image "
                 f"{itwin['image']!r} (documented: both null)")
             return NOTHING
-        blobs = self.blobs(image, answer)
         assert itwin["imageName"] == image["smallImageName"], (
             f"the iTwin's imageName is {itwin['imageName']!r}, the small image is "
             f"{image['smallImageName']!r}")
         assert isinstance(itwin["image"], str), f"the iTwin's image is {itwin['image']!r}"
-        shown = sha256(self.fetch(itwin["image"], itwin_answer, "iTwin's image"))
-        assert shown == blobs.small, (
+        small, large, shown = self.fetch_all(
+            (image["smallImageUrl"], answer, "small image"),
+            (image["largeImageUrl"], answer, "large image"),
+            (itwin["image"], itwin_answer, "iTwin's image"))
+        assert sha256(shown) == sha256(small), (
             "the iTwin's image link does not serve the small image's bytes")
-        return Stored(identity(image), blobs)
+        return Stored(identity(image), Blobs(sha256(small), sha256(large)))
 
     def last_seen(self, itwin_id: str) -> Stored:
         """The stored image by GET, its blobs from the ledger (fetched if never seen)."""
@@ -178,9 +192,13 @@ def assert_stored(reader: Reader, itwin_id: str, answer: httpx.Response,
                   upload: Upload) -> dict[str, str]:
     """A 201 stored the upload: names of the documented form, the large link serves the
     upload's bytes, the small one a thumbnail of it, and GET image and GET iTwin agree and
-    serve the same bytes."""
-    image, blobs = assert_upload_answer(reader, answer, upload)
-    stored = reader.read(itwin_id)
+    serve the same bytes. The 201's links and the two reads go out at once."""
+    image = image_of(answer)
+    assert_names(image, upload)
+    links = ((image["smallImageUrl"], answer, "small image"),
+             (image["largeImageUrl"], answer, "large image"))
+    stored = reader.read(itwin_id, partial(reader.fetch_all, *links))
+    blobs = assert_answer_blobs(reader, image, reader.fetch_all(*links), upload)
     expected = Stored(identity(image), blobs)
     assert stored.identity == expected.identity, (
         f"GET after the 201 returns {stored}, the upload said {expected}")
@@ -190,19 +208,25 @@ def assert_stored(reader: Reader, itwin_id: str, answer: httpx.Response,
     return image
 
 
-def assert_upload_answer(reader: Reader, answer: httpx.Response, upload: Upload) -> tuple[
-        dict[str, str], Blobs]:
+def assert_upload_answer(reader: Reader, answer: httpx.Response, upload: Upload) -> None:
     """What a 201 says: names of the documented form, a large link serving the upload's
     bytes, a small one serving a thumbnail of it."""
     image = image_of(answer)
     assert_names(image, upload)
-    small = reader.fetch(image["smallImageUrl"], answer, "small image")
-    large = reader.fetch(image["largeImageUrl"], answer, "large image")
-    assert sha256(large) == sha256(upload.body), (
+    fetched = reader.fetch_all((image["smallImageUrl"], answer, "small image"),
+                               (image["largeImageUrl"], answer, "large image"))
+    assert_answer_blobs(reader, image, fetched, upload)
+
+
+def assert_answer_blobs(reader: Reader, image: dict[str, str], fetched: list[bytes],
+                        upload: Upload) -> Blobs:
+    """The 201's small and large blobs: a thumbnail of the upload, and the upload."""
+    small, large = fetched
+    assert large == upload.body, (
         f"the large image is not the uploaded bytes ({len(large)} bytes, uploaded "
         f"{len(upload.body)})")
     assert_thumbnail(small, image["smallImageName"], upload, reader.profile)
-    return image, Blobs(sha256(small), sha256(large))
+    return Blobs(sha256(small), sha256(large))
 
 
 def assert_names(image: dict[str, str], upload: Upload) -> None:
