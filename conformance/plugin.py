@@ -25,7 +25,7 @@ import pytest
 
 from . import gate
 from .client import DEFAULT_TIMEOUT, ApiClient, Exchange, RateLimited
-from .contract import EVIDENCE_LEVELS
+from .contract import Evidence
 from .control import MockControl
 from .pacing import Pacer
 from .preflight import preflight
@@ -176,7 +176,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not _is_suite_item(item):
             continue
-        levels = [level for level in EVIDENCE_LEVELS if item.get_closest_marker(level)]
+        levels = [level.value for level in Evidence if item.get_closest_marker(level)]
         if len(levels) != 1:
             wrong.append(f"{item.nodeid}: {len(levels)} evidence markers {levels}")
     if wrong:
@@ -454,13 +454,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 continue
             if outcome == "passed" and report.when != "call":
                 continue
-            level = next((lv for lv in EVIDENCE_LEVELS if lv in report.keywords), None)
+            level = next((lv for lv in Evidence if lv in report.keywords), None)
             if level:
                 counts[(level, outcome)] += 1
     if not counts:
         return
     terminalreporter.section("conformance by evidence level")
-    for level in EVIDENCE_LEVELS:
+    for level in Evidence:
         row = ", ".join(f"{counts[(level, o)]} {o}" for o in ("passed", "failed", "skipped"))
         terminalreporter.write_line(f"{level:>13}: {row}")
     _write_traffic(terminalreporter)

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
-TOKEN_ONLY_PERSONAS = ("expired", "no_scope")
+from .contract import PERSONAS, TOKEN_ONLY_PERSONAS
+
 PRODUCTION_HOSTS = ("api.bentley.com",)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Refresh a cached token this many seconds before it expires.

@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from conformance.contract import UNDETERMINED, ErrorSpec, schema_dir
+from conformance.contract import ErrorSpec, Evidence, schema_dir
 from conformance.contract.schemas import SCHEMA_FILES
 
 from . import blobs, choices, control, identity, images, itwins, uploads
@@ -77,7 +77,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         return mock_error(choices.METHOD_NOT_ALLOWED, headers=exc.headers,
                           method=request.method).response()
-    spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), UNDETERMINED)
+    spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), Evidence.UNDETERMINED)
     return JSONResponse(spec.body(), status_code=exc.status_code, headers=exc.headers)
 
 

@@ -9,11 +9,11 @@ lists each with its reason.
 
 from __future__ import annotations
 
-from conformance.contract import UNDETERMINED, DetailSpec, ErrorSpec
+from conformance.contract import DetailSpec, ErrorSpec, Evidence
 
 
 def _mock(status: int, code: str, message: str) -> ErrorSpec:
-    return ErrorSpec(status, code, message, UNDETERMINED)
+    return ErrorSpec(status, code, message, Evidence.UNDETERMINED)
 
 
 METHOD_NOT_ALLOWED = _mock(

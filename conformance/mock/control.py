@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.contract import REQUIRED_SCOPE, DetailSpec
+from conformance.contract import PERSONAS, REQUIRED_SCOPE, DetailSpec
 
 from . import choices
 from .access import state_of
@@ -30,7 +30,6 @@ from .auth import ALGORITHMS
 from .errors import mock_error
 from .routing import Endpoint, resource
 from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
-from .world import PERSONAS
 
 PREFIX = "/__mock__"
 SECRET_HEADER = "X-Mock-Control-Secret"

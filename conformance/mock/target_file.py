@@ -11,13 +11,12 @@ import os
 import time
 from pathlib import Path
 
-from conformance.contract import REQUIRED_SCOPE
+from conformance.contract import PERSONAS, REQUIRED_SCOPE
 from conformance.files import write_atomically
 
 from .identity import TOKEN_PATH
 from .settings import MockSettings
 from .state import MockState
-from .world import PERSONAS
 
 NO_SCOPE_TTL = 24 * 3600
 

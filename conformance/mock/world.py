@@ -13,8 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
-
 ITWINS_MODIFY = "itwins_modify"
 ITWINS_DELETE = "itwins_delete"
 READER_ROLE: frozenset[str] = frozenset()

@@ -17,8 +17,8 @@ from conformance.contract import (
     IMAGE_TOO_BIG,
     SIZE_ALWAYS_ACCEPTED,
     SIZE_ALWAYS_REJECTED_ABOVE,
-    UNDETERMINED,
     DetailSpec,
+    Evidence,
 )
 from conformance.images import CASES, Case
 from conformance.targets import Profile
@@ -152,7 +152,7 @@ def profile_problems(profile: Profile) -> list[str]:
 def _is_open(case: Case) -> bool:
     """Undetermined by the contract: the case says so, or it is a valid image in the band
     between the two readings of "5 MB"."""
-    if case.expectation.evidence == UNDETERMINED:
+    if case.expectation.evidence == Evidence.UNDETERMINED:
         return True
     return _is_valid_sized_image(case) and case.size is not None and (
         SIZE_ALWAYS_ACCEPTED < case.size <= SIZE_ALWAYS_REJECTED_ABOVE)

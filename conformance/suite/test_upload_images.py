@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.images, pytest.mark.destructive]
 
 
 def cases_of(group: str) -> list[Any]:
-    return [pytest.param(c, id=c.name, marks=getattr(pytest.mark, c.expectation.evidence))
+    return [pytest.param(c, id=c.name, marks=getattr(pytest.mark, c.expectation.evidence.value))
             for c in CASES if c.group == group]
 
 

@@ -20,9 +20,6 @@ from conformance.contract import ERROR, DetailSpec, error_body, validate
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
 from conformance.mock.control import SECRET_HEADER
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
-
-
 # `start_mock(**settings)` (mock_fixtures): a mock with those settings.
 StartMock = Callable[..., RunningMock]
 

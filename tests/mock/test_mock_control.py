@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 import pytest
 
-from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
+from conformance.contract import GET_IMAGE, PERSONAS, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
 from conformance.mock.control import SECRET_HEADER
 from tests.mock.mock_testkit import Api, StartMock, api_for, assert_conforms, assert_error, png
@@ -41,8 +41,7 @@ class TestResetAndWorld:
         world = api.control("GET", "/world").json()
         assert len(world["organizations"]) == 2
         assert world["itwins"] == {"shared": api.shared}
-        assert set(world["personas"]) == {"org_admin", "member_modify", "member_read",
-                                          "non_member", "other_org_admin"}
+        assert tuple(world["personas"]) == PERSONAS
         for info in world["personas"].values():
             assert {"user_id", "organization", "client_id"} <= set(info)
             assert "client_secret" not in info
