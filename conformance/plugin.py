@@ -220,7 +220,7 @@ def get_target(config: pytest.Config) -> Target:
             raise pytest.UsageError(
                 f"{loaded.base_url} is the production host; pass --allow-production to run "
                 "there")
-        from .suite.outcomes import profile_problems  # the suite's reading of the catalogue
+        from .suite.expectations import profile_problems  # the suite's reading of the catalogue
 
         problems = profile_problems(loaded.profile)
         if problems:
