@@ -26,7 +26,7 @@ import pytest
 from . import gate
 from .client import DEFAULT_TIMEOUT, ApiClient, Exchange, RateLimited
 from .contract import Evidence
-from .control import MockControl
+from .control_client import MockControl
 from .pacing import Pacer
 from .preflight import preflight
 from .targets import Profile, Target, TargetError, load_target

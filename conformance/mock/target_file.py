@@ -14,7 +14,7 @@ from pathlib import Path
 from conformance.contract import PERSONAS, REQUIRED_SCOPE
 from conformance.files import write_atomically
 
-from .identity import TOKEN_PATH
+from .identity_provider import TOKEN_PATH
 from .settings import MockSettings
 from .state import MockState
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conformance.client import ApiClient
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.targets import Profile, Target
 
 from .calls import SHORT_NAMES, WRITES, call

@@ -18,7 +18,7 @@ from PIL import Image
 
 from conformance.contract import ERROR, DetailSpec, error_body, validate
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
-from conformance.mock.control import SECRET_HEADER
+from conformance.mock.control_api import SECRET_HEADER
 
 # `start_mock(**settings)` (mock_fixtures): a mock with those settings.
 StartMock = Callable[..., RunningMock]

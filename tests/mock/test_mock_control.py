@@ -12,7 +12,7 @@ import pytest
 
 from conformance.contract import GET_IMAGE, PERSONAS, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
-from conformance.mock.control import SECRET_HEADER
+from conformance.mock.control_api import SECRET_HEADER
 from tests.mock.mock_testkit import Api, StartMock, api_for, assert_conforms, assert_error_body, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
-from conformance.mock.imaging import _reduced_in_strips
+from conformance.mock.thumbnails import _reduced_in_strips
 from tests.mock.mock_testkit import Api, assert_conforms, assert_error_body, decoded, jpeg, png
 
 SAS = r"\?sv=[^&]+&sr=b&sig=[^&]+&se=[^&]+&sp=r$"

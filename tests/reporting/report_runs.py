@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from conformance import contract
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.mock import MockSettings, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
