@@ -12,7 +12,14 @@ import httpx
 import pytest
 
 from conformance.client import ApiClient
-from conformance.contract import DELETE_IMAGE, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE, Evidence
+from conformance.contract import (
+    DELETE_IMAGE,
+    GET_IMAGE,
+    GET_ITWIN,
+    PERSONAS,
+    UPLOAD_IMAGE,
+    Evidence,
+)
 from conformance.images import build_bytes, case
 from conformance.targets import Profile
 
@@ -59,7 +66,7 @@ def rules() -> list[Rule]:
     undetermined = (NOT_MEMBER, ADMIN_READ)
     return [Rule(persona, op, expect,
                  Evidence.UNDETERMINED if expect in undetermined else Evidence.DOCUMENTED)
-            for persona, ops in table.items() for op, expect in ops.items()]
+            for persona in PERSONAS for op, expect in table[persona].items()]
 
 
 RULES = [pytest.param(rule, id=f"{rule.persona}-{SHORT_NAMES[rule.operation]}",
