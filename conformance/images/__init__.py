@@ -1,8 +1,9 @@
 """Image fixtures for the iTwins image API: a catalogue of cases, deterministic recipes,
 a committed manifest, and the self-proof run before every upload.
 
-This package imports nothing else from `conformance`, only the standard library, Pillow
-and (in `strategies`) Hypothesis.
+It sits just above the contract: of the project it imports only `conformance.contract`
+(the evidence levels of its expectations) and `conformance.files` (atomic writes, the build
+lock); besides those, the standard library, Pillow and (in `strategies`) Hypothesis.
 """
 
 from .build import build_bytes
