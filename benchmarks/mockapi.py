@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from conformance.contract import ACCEPT_V1
-from conformance.control import SECRET_HEADER
+from conformance.control_client import SECRET_HEADER
 from conformance.images import Case, fixture_path
 
 TIMEOUT = 120.0

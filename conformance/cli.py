@@ -14,7 +14,7 @@ import argparse
 import difflib
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .exitcodes import FAILURES as EXIT_FAILURES
@@ -46,8 +46,7 @@ _PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_FAILURES, 2: EXIT_USAGE, 3: EXIT_USAGE, 4: E
                 PYTEST_NOTHING_TESTED: EXIT_NOTHING_TESTED}
 
 # Subcommands delegated to the module that owns them: (module, summary). Each module has
-# add_arguments(parser) and run(args) -> exit code. A module that is missing from this
-# installation makes its subcommand say so and exit 2; it never pretends.
+# add_arguments(parser) and run(args) -> exit code.
 _DELEGATED = {
     "mock": ("conformance.mock.command", "serve the mock iTwins API on loopback"),
     "images": ("conformance.images.command", "build, check or show the image fixtures"),
@@ -116,22 +115,9 @@ def _add_delegated(sub: argparse._SubParsersAction[argparse.ArgumentParser], nam
     parser = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False)
     if not load:  # listed in the help; its module is imported only when it is the one run
         return
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:  # the owning module (or its package) is not there
-        if exc.name is None or not module_name.startswith(exc.name):
-            raise
-        parser.set_defaults(handler=_unavailable(f"{name}: not implemented yet"))
-        return
+    module = importlib.import_module(module_name)
     module.add_arguments(parser)
     parser.set_defaults(handler=lambda args, extra: module.run(args))
-
-
-def _unavailable(message: str) -> Callable[[argparse.Namespace, list[str]], int]:
-    def handler(args: argparse.Namespace, extra: list[str]) -> int:
-        print(f"itwin-conformance {message}", file=sys.stderr)
-        return EXIT_USAGE
-    return handler
 
 
 def build_parser(load: str | None = None) -> argparse.ArgumentParser:

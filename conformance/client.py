@@ -1,6 +1,6 @@
 """An httpx client for the iTwins image API that checks every response against the contract.
 
-All traffic of the suite goes through `ApiClient._send`, which validates the response for
+All traffic of the suite goes through `ApiClient.send`, which validates the response for
 its operation (`conformance.contract.validate`). A contract error raises
 `ContractViolation` there, so a test fails wherever a bad response appears, and tests
 never call the validator themselves. A 429 is waited out after `Retry-After` a bounded
@@ -10,7 +10,6 @@ No target can hang the run or fill its memory: every request, its answer's heade
 whole body included, finishes within the client's `timeout`, and an answer's body is read
 as a stream up to a cap (API answers and blob downloads each have their own). Past either,
 `RequestTooSlow` or `ResponseTooLarge` fails the test at hand, and the run goes on.
-`bounded_get` gives the same guarantees to a one-off request.
 """
 
 from __future__ import annotations
@@ -283,7 +282,7 @@ def _deadline_transport(deadline: _Deadline) -> httpx.HTTPTransport:
 
 class BoundedHttp:
     """An httpx client whose requests each finish, answer included, within `seconds`, and
-    whose answers are read up to a cap; for `ApiClient` and `bounded_get`."""
+    whose answers are read up to a cap; `ApiClient` sends every request through one."""
 
     def __init__(self, seconds: float, transport: httpx.BaseTransport | None = None) -> None:
         self.seconds = seconds
@@ -341,19 +340,6 @@ def _too_large(label: str, response: httpx.Response, max_bytes: int,
                seen: str) -> ResponseTooLarge:
     return ResponseTooLarge(f"{label} -> {response.status_code}: the answer's body is larger "
                             f"than {max_bytes} bytes, the most this client reads ({seen})")
-
-
-def bounded_get(url: str, *, seconds: float, max_bytes: int) -> httpx.Response:
-    """GET `url`, its answer complete within `seconds` and at most `max_bytes` long.
-
-    Raises RequestTooSlow or ResponseTooLarge, and httpx.TransportError when there was no
-    answer at all (refused, DNS, TLS, reset).
-    """
-    bounded = BoundedHttp(seconds)
-    try:
-        return bounded.send(bounded.http.build_request("GET", url), max_bytes, f"GET {url}")
-    finally:
-        bounded.close()
 
 
 @dataclass

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from .client import RequestFailed, RequestTooSlow, TargetUnreachable
-from .contract import EVIDENCE_LEVELS
+from .contract import Evidence
 from .exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
 from .preflight import Preflight
 from .targets import Target
@@ -195,7 +195,7 @@ class Gate:
     # What the tests did ------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        conformance = any(level in report.keywords for level in EVIDENCE_LEVELS)
+        conformance = any(level in report.keywords for level in Evidence)
         if conformance and report.when == "setup":
             self.tally.seen += 1
         if report.skipped and not hasattr(report, "wasxfail"):

@@ -9,13 +9,14 @@ to that target (xdist workers, runs side by side), and waits for it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import struct
 import tempfile
 import time
 from pathlib import Path
+
+from .files import file_lock
 
 # Slots a little wider than 60/N: a request that leaves its slot late (a busy machine) must
 # not arrive in a window the next one also falls into.
@@ -40,20 +41,15 @@ class Pacer:
 
     def take(self) -> float:
         """The wall-clock time of this request's slot, booked in the shared schedule."""
-        with open(self.schedule, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                handle.seek(0)
-                stored = handle.read(_SLOT.size)
-                now = time.time()
-                slot = max(now, _SLOT.unpack(stored)[0] if len(stored) == _SLOT.size else now)
-                handle.seek(0)
-                handle.truncate()
-                handle.write(_SLOT.pack(slot + self.interval))
-                handle.flush()
-                os.fsync(handle.fileno())
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(self.schedule), open(self.schedule, "r+b") as handle:
+            stored = handle.read(_SLOT.size)
+            now = time.time()
+            slot = max(now, _SLOT.unpack(stored)[0] if len(stored) == _SLOT.size else now)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(_SLOT.pack(slot + self.interval))
+            handle.flush()
+            os.fsync(handle.fileno())
         return slot
 
     def wait(self) -> float:

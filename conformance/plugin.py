@@ -25,8 +25,8 @@ import pytest
 
 from . import gate
 from .client import DEFAULT_TIMEOUT, ApiClient, Exchange, RateLimited
-from .contract import EVIDENCE_LEVELS
-from .control import MockControl
+from .contract import Evidence
+from .control_client import MockControl
 from .pacing import Pacer
 from .preflight import preflight
 from .targets import Profile, Target, TargetError, load_target
@@ -176,7 +176,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not _is_suite_item(item):
             continue
-        levels = [level for level in EVIDENCE_LEVELS if item.get_closest_marker(level)]
+        levels = [level.value for level in Evidence if item.get_closest_marker(level)]
         if len(levels) != 1:
             wrong.append(f"{item.nodeid}: {len(levels)} evidence markers {levels}")
     if wrong:
@@ -220,7 +220,7 @@ def get_target(config: pytest.Config) -> Target:
             raise pytest.UsageError(
                 f"{loaded.base_url} is the production host; pass --allow-production to run "
                 "there")
-        from .suite.outcomes import profile_problems  # the suite's reading of the catalogue
+        from .suite.expectations import profile_problems  # the suite's reading of the catalogue
 
         problems = profile_problems(loaded.profile)
         if problems:
@@ -454,13 +454,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 continue
             if outcome == "passed" and report.when != "call":
                 continue
-            level = next((lv for lv in EVIDENCE_LEVELS if lv in report.keywords), None)
+            level = next((lv for lv in Evidence if lv in report.keywords), None)
             if level:
                 counts[(level, outcome)] += 1
     if not counts:
         return
     terminalreporter.section("conformance by evidence level")
-    for level in EVIDENCE_LEVELS:
+    for level in Evidence:
         row = ", ".join(f"{counts[(level, o)]} {o}" for o in ("passed", "failed", "skipped"))
         terminalreporter.write_line(f"{level:>13}: {row}")
     _write_traffic(terminalreporter)

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import httpx
 
 from .client import retry_after_seconds, transport_failure
-from .contract import ACCEPT_V1, ERROR, GET_ITWIN, operation, validate
+from .contract import ACCEPT_V1, ERROR, GET_ITWIN, PERSONAS, operation, validate
 from .redact import Redactor
-from .targets import PERSONAS, Target, TargetError
+from .targets import Target, TargetError
 
 CONFIGURATION = "configuration"
 UNREACHABLE = "unreachable"

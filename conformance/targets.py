@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
-TOKEN_ONLY_PERSONAS = ("expired", "no_scope")
+from .contract import PERSONAS, TOKEN_ONLY_PERSONAS
+
 PRODUCTION_HOSTS = ("api.bentley.com",)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Refresh a cached token this many seconds before it expires.
@@ -36,7 +36,7 @@ class TargetError(Exception):
 
 # The keys each table of a target file may hold; anything else is a configuration error
 # (a misspelt key silently ignored would change what the run tests). [profile] keys are
-# those `parse_profile` knows; [profile.cases.X] those `_case_outcome` reads.
+# those `parse_profile` knows; [profile.cases.X] those `_case_pin` reads.
 TOP_LEVEL_KEYS = ("name", "base_url", "destructive", "itwins", "personas", "profile", "mock")
 ITWINS_KEYS = ("shared",)
 PERSONA_KEYS = ("token", "client_id", "client_secret", "token_url", "scope")
@@ -160,7 +160,7 @@ class Persona:
 
 
 @dataclass(frozen=True)
-class CaseOutcome:
+class CasePin:
     """A profile's pin of one undetermined case: the exact status (and code) to expect."""
 
     status: int
@@ -184,7 +184,7 @@ class Profile:
     blob_content_type: str | None = None
     # The target's rate limit: the client paces itself to stay under it (not a pin).
     requests_per_minute: int | None = None
-    cases: Mapping[str, CaseOutcome] = field(default_factory=dict)
+    cases: Mapping[str, CasePin] = field(default_factory=dict)
 
     def pinned(self, key: str) -> str:
         """How a failure caused by the pin `key` names it, e.g.
@@ -234,7 +234,7 @@ def parse_profile(table: Any, where: str) -> Profile:
         thumbnail_format=table.get("thumbnail_format"),
         blob_content_type=table.get("blob_content_type"),
         requests_per_minute=per_minute,
-        cases={name: _case_outcome(value, f"{where}.cases.{name}")
+        cases={name: _case_pin(value, f"{where}.cases.{name}")
                for name, value in cases.items()})
 
 
@@ -246,14 +246,14 @@ def _positive(table: dict[str, Any], key: str, where: str) -> int | None:
     return value
 
 
-def _case_outcome(table: Any, where: str) -> CaseOutcome:
+def _case_pin(table: Any, where: str) -> CasePin:
     if not isinstance(table, dict) or not isinstance(table.get("status"), int):
         raise TargetError(f"{where}: expected a table with an integer status")
     refuse_unknown(table, CASE_KEYS, where)
     status, code = table["status"], table.get("code")
     if not (status == 201 or 400 <= status < 500):
         raise TargetError(f"{where}.status: must be 201 or a 4xx, got {status}")
-    return CaseOutcome(status, None if code is None else str(code))
+    return CasePin(status, None if code is None else str(code))
 
 
 @dataclass

@@ -1,29 +1,27 @@
-"""The contract as data: schemas, operations, the error catalogue, and the validator.
+"""The contract as data: schemas, operations, the error catalogue, evidence levels, the
+personas, and the validator.
 
-Imports nothing else from the project; the mock, the client and the suite all use it.
+The bottom of the project, above only `conformance.files`: everything else (images, the
+mock, the client, targets, the suite) builds on it.
 """
 
 from .catalogue import (
     ACCEPT_V1,
     DETAILS,
-    DOCUMENTED,
     ERRORS,
-    EVIDENCE_LEVELS,
-    IMAGE_CONTENT_TYPES,
     IMAGE_RATIO,
     IMAGE_TOO_BIG,
     MAX_RATIO,
-    OBSERVED,
     RATE_LIMIT_CODES,
     READ_ONLY_ID,
     REQUIRED_SCOPE,
     SIZE_ALWAYS_ACCEPTED,
     SIZE_ALWAYS_REJECTED_ABOVE,
-    UNDETERMINED,
     DetailSpec,
     ErrorSpec,
     error_body,
 )
+from .evidence import Evidence
 from .operations import (
     CREATE_ITWIN,
     DELETE_IMAGE,
@@ -37,6 +35,7 @@ from .operations import (
     operation,
     operations,
 )
+from .personas import PERSONAS, TOKEN_ONLY_PERSONAS
 from .schemas import openapi, registry, schema, schema_dir
 from .validate import ERROR, WARNING, Violation, check_json_body, validate, validate_body
 
@@ -46,29 +45,27 @@ __all__ = [
     "DELETE_IMAGE",
     "DELETE_ITWIN",
     "DETAILS",
-    "DOCUMENTED",
     "ERROR",
     "ERRORS",
-    "EVIDENCE_LEVELS",
     "GET_IMAGE",
     "GET_ITWIN",
-    "IMAGE_CONTENT_TYPES",
     "IMAGE_OPERATIONS",
     "IMAGE_RATIO",
     "IMAGE_TOO_BIG",
     "LIST_ITWINS",
     "MAX_RATIO",
-    "OBSERVED",
+    "PERSONAS",
     "RATE_LIMIT_CODES",
     "READ_ONLY_ID",
     "REQUIRED_SCOPE",
     "SIZE_ALWAYS_ACCEPTED",
     "SIZE_ALWAYS_REJECTED_ABOVE",
-    "UNDETERMINED",
+    "TOKEN_ONLY_PERSONAS",
     "UPLOAD_IMAGE",
     "WARNING",
     "DetailSpec",
     "ErrorSpec",
+    "Evidence",
     "Operation",
     "Violation",
     "check_json_body",

@@ -10,10 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-DOCUMENTED = "documented"
-OBSERVED = "observed"
-UNDETERMINED = "undetermined"
-EVIDENCE_LEVELS = (DOCUMENTED, OBSERVED, UNDETERMINED)
+from .evidence import Evidence
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,7 @@ class ErrorSpec:
     status: int
     code: str
     message: str
-    evidence: str
+    evidence: Evidence
 
     def render(self, **params: str) -> str:
         return self.message.format(**params)
@@ -78,29 +75,33 @@ def same_spacing(text: str) -> str:
 
 _ERRORS = (
     ErrorSpec(401, "HeaderNotFound",
-              "Header Authorization was not found in the request. Access denied.", DOCUMENTED),
+              "Header Authorization was not found in the request. Access denied.",
+              Evidence.DOCUMENTED),
     ErrorSpec(401, "InvalidAuthorizationScheme",
-              "Authorization scheme '{scheme}' is not valid.", OBSERVED),
-    ErrorSpec(401, "InvalidHeaderValue", "Authorization header is empty.", DOCUMENTED),
+              "Authorization scheme '{scheme}' is not valid.", Evidence.OBSERVED),
+    ErrorSpec(401, "InvalidHeaderValue", "Authorization header is empty.", Evidence.DOCUMENTED),
     ErrorSpec(401, "RequiredScopeMissing",
               "Access denied due to invalid access_token. One or more required scopes are "
-              "missing. Make sure to provide a valid token for this API endpoint.", DOCUMENTED),
+              "missing. Make sure to provide a valid token for this API endpoint.",
+              Evidence.DOCUMENTED),
     ErrorSpec(401, "Unauthorized",
               "Access denied due to invalid access_token. Make sure to provide a valid token "
-              "for this API endpoint.", DOCUMENTED),
+              "for this API endpoint.", Evidence.DOCUMENTED),
     ErrorSpec(403, "InsufficientPermissions",
-              "The user has insufficient permissions for the requested operation.", DOCUMENTED),
-    ErrorSpec(404, "iTwinNotFound", "Requested iTwin is not available.", DOCUMENTED),
-    ErrorSpec(404, "ImageNotFound", "Requested image is not available.", DOCUMENTED),
+              "The user has insufficient permissions for the requested operation.",
+              Evidence.DOCUMENTED),
+    ErrorSpec(404, "iTwinNotFound", "Requested iTwin is not available.", Evidence.DOCUMENTED),
+    ErrorSpec(404, "ImageNotFound", "Requested image is not available.", Evidence.DOCUMENTED),
     ErrorSpec(404, "ResourceNotFound",
               "The requested resource was not found. Verify the API URL and the Accept header.",
-              DOCUMENTED),
+              Evidence.DOCUMENTED),
     ErrorSpec(413, "RequestTooLarge",
-              "Provided file is greater than the maximum allowed file size of 5MB.", DOCUMENTED),
-    ErrorSpec(422, "InvalidiTwinsRequest", "Cannot create iTwin Image.", DOCUMENTED),
+              "Provided file is greater than the maximum allowed file size of 5MB.",
+              Evidence.DOCUMENTED),
+    ErrorSpec(422, "InvalidiTwinsRequest", "Cannot create iTwin Image.", Evidence.DOCUMENTED),
     ErrorSpec(429, "RateLimitExceeded",
               "The client sent more requests than allowed by this API for the current tier of "
-              "the client.", DOCUMENTED),
+              "the client.", Evidence.DOCUMENTED),
 )
 
 ERRORS: dict[str, ErrorSpec] = {spec.code: spec for spec in _ERRORS}
@@ -122,7 +123,6 @@ DETAILS: dict[str, DetailSpec] = {
 # The documented statuses and limits that are facts, not choices.
 ACCEPT_V1 = "application/vnd.bentley.itwin-platform.v1+json"
 REQUIRED_SCOPE = "itwin-platform"
-IMAGE_CONTENT_TYPES = ("image/png", "image/jpeg")
 MAX_RATIO = 5
 # Under either reading of "5 MB", bodies up to the first are accepted and bodies above
 # the second rejected; the band between is undetermined.

@@ -1,8 +1,9 @@
 """Image fixtures for the iTwins image API: a catalogue of cases, deterministic recipes,
 a committed manifest, and the self-proof run before every upload.
 
-This package imports nothing else from `conformance`, only the standard library, Pillow
-and (in `strategies`) Hypothesis.
+It sits just above the contract: of the project it imports only `conformance.contract`
+(the evidence levels of its expectations) and `conformance.files` (atomic writes, the build
+lock); besides those, the standard library, Pillow and (in `strategies`) Hypothesis.
 """
 
 from .build import build_bytes
@@ -11,12 +12,12 @@ from .fixtures import ensure_fixtures
 from .gallery import write_gallery
 from .manifest import Problem, build_manifest, check_fixtures, load_manifest, write_manifest
 from .model import Case, Expectation
-from .paths import FIXTURE_DIR, MANIFEST_PATH, default_fixture_dir, fixture_path, manifest_path
+from .paths import default_fixture_dir, fixture_path, manifest_path
 from .proof import FixtureMismatch, Properties, read_properties, verify
 from .signature import TOLERANCE, mean_rgb, signature_mismatch
 
 __all__ = [
-    "CASES", "FIXTURE_DIR", "MANIFEST_PATH", "TOLERANCE", "Case", "Expectation",
+    "CASES", "TOLERANCE", "Case", "Expectation",
     "FixtureMismatch", "Problem", "Properties", "build_bytes", "build_manifest", "case",
     "check_fixtures", "default_fixture_dir", "ensure_fixtures", "fixture_path", "load_manifest",
     "manifest_path", "mean_rgb", "read_properties", "signature_mismatch", "verify",

@@ -13,6 +13,8 @@ it is made.
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
+from conformance.contract import Evidence
+
 from .model import Case, Expectation
 from .pictures import quiet
 from .recipes import jpeg_noise_dims, png_noise_dims
@@ -28,15 +30,15 @@ EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "MPO": "jpg", "GIF": "gif", "WEBP": "
 
 # --- expectations --------------------------------------------------------------------------
 
-def accepted(reason: str, evidence: str = "documented") -> Expectation:
+def accepted(reason: str, evidence: Evidence = Evidence.DOCUMENTED) -> Expectation:
     return Expectation(accepted=True, evidence=evidence, reason=reason)
 
 
 def either(reason: str) -> Expectation:
-    return Expectation(accepted=None, evidence="undetermined", reason=reason)
+    return Expectation(accepted=None, evidence=Evidence.UNDETERMINED, reason=reason)
 
 
-def rejected(reason: str, evidence: str, statuses: tuple[int, ...] = (),
+def rejected(reason: str, evidence: Evidence, statuses: tuple[int, ...] = (),
              code: str | None = None, detail_code: str | None = None,
              detail_target: str | None = None) -> Expectation:
     return Expectation(accepted=False, statuses=statuses, code=code, detail_code=detail_code,
@@ -45,21 +47,21 @@ def rejected(reason: str, evidence: str, statuses: tuple[int, ...] = (),
 
 def too_long(why: str) -> Expectation:
     """The documented 422 for sides longer than 5:1."""
-    return rejected(f"{why}: longer than 5:1", "documented", (422,), "InvalidiTwinsRequest",
-                    "InvalidValue", "image")
+    return rejected(f"{why}: longer than 5:1", Evidence.DOCUMENTED, (422,),
+                    "InvalidiTwinsRequest", "InvalidValue", "image")
 
 
 def size_expectation(size: int) -> Expectation:
     """What the contract says about a valid image of `size` bytes."""
     if size == 6 * MIB:
-        return rejected("6 MiB was answered 413 RequestTooLarge by the real service", "observed",
-                        (413,), "RequestTooLarge")
+        return rejected("6 MiB was answered 413 RequestTooLarge by the real service",
+                        Evidence.OBSERVED, (413,), "RequestTooLarge")
     if size <= 5 * MB:
         return accepted("at most 5,000,000 bytes is within 5 MB under either reading")
     if size <= 5 * MIB:
         return either("between 5,000,000 and 5,242,880 bytes: the exact byte limit is unknown")
     return rejected("above 5 MiB under either reading; 413 or 422 InvalidRequestBody",
-                    "documented", (413, 422))
+                    Evidence.DOCUMENTED, (413, 422))
 
 
 # --- case construction ---------------------------------------------------------------------
@@ -140,7 +142,7 @@ def size_cases(palette: Palette) -> Iterator[Case]:
     for kind, content_type in (("png", PNG), ("jpeg", JPEG)):
         yield make(f"size-empty-as-{kind}", "sizes", "empty", {}, content_type,
                    rejected("an empty body is no image; status and code are not documented",
-                            "undetermined"), format=None, size=0, extension="bin")
+                            Evidence.UNDETERMINED), format=None, size=0, extension="bin")
 
 
 # (2000, 400): 5:1 exactly, and a longer side of 2,000 px, so its thumbnail must have fewer
@@ -235,14 +237,14 @@ def type_cases(palette: Palette) -> Iterator[Case]:
                 signature = palette.colour()
                 params = {**foreign.params, "colour": list(signature)}
             yield make(f"type-{kind}{suffix}", "types", foreign.recipe, params,
-                       content_type, rejected(reason, "undetermined"), format=foreign.format,
-                       width=foreign.width, height=foreign.height, signature=signature,
-                       extension=foreign.extension)
+                       content_type, rejected(reason, Evidence.UNDETERMINED),
+                       format=foreign.format, width=foreign.width, height=foreign.height,
+                       signature=signature, extension=foreign.extension)
     for kind, what in (("png", "a PNG"), ("jpeg", "a JPEG")):
         for label, content_type in FOREIGN_LABELS.items():
             yield _valid_typed(palette, f"type-{kind}-as-{label}", kind, content_type,
                                rejected(f"{what} labelled {content_type}: {DOCUMENTED_TYPES}",
-                                        "documented"))
+                                        Evidence.DOCUMENTED))
     either_way = "the contract does not say whether header or bytes win"
     for name, kind, header, what in UNDETERMINED_LABELS:
         yield _valid_typed(palette, name, kind, header, either(f"{what}: {either_way}"))

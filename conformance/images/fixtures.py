@@ -7,25 +7,20 @@ renamed, so nobody ever reads a half-written fixture.
 
 import hashlib
 import json
-import os
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import PIL
+
+from conformance.files import TEMPORARY_SUFFIX, file_lock, write_atomically
 
 from .build import build_bytes
 from .catalogue import CASES
 from .manifest import entries_by_case, load_manifest
 from .model import Case
 from .paths import default_fixture_dir, fixture_path
-
-try:
-    import fcntl
-except ImportError:  # Windows: no lock; the atomic renames still keep files whole
-    fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".lock"
 LOCAL_NAME = ".local-builds.json"
@@ -39,7 +34,7 @@ def ensure_fixtures(directory: Path | str | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     if not stale_cases(directory):
         return directory
-    with _exclusive_lock(directory):
+    with file_lock(directory / LOCK_NAME):
         stale = stale_cases(directory)  # another process may have built them meanwhile
         if stale:
             _remove_temporaries(directory)
@@ -74,20 +69,14 @@ def build_files(directory: Path, cases: Sequence[Case]) -> dict[str, tuple[int, 
     digests = {}
     for entry in cases:
         data = build_bytes(entry)
-        _write_atomically(fixture_path(entry, directory), data)
+        write_atomically(fixture_path(entry, directory), data)
         digests[entry.name] = (len(data), hashlib.sha256(data).hexdigest())
     return digests
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def _remove_temporaries(directory: Path) -> None:
     """Leftovers of a build that died; safe to remove while holding the lock."""
-    for leftover in directory.glob(".*.tmp"):
+    for leftover in directory.glob(f".*{TEMPORARY_SUFFIX}"):
         leftover.unlink(missing_ok=True)
 
 
@@ -125,23 +114,12 @@ def _remember_local_builds(directory: Path, built: dict[str, tuple[int, str]]) -
     local = _read_local_builds(directory)
     files = local.get("files", {}) if local.get("environment") == environment() else {}
     files.update(built)
-    _write_atomically(directory / LOCAL_NAME,
-                      json.dumps({"environment": environment(), "files": files},
-                                 indent=2, sort_keys=True).encode())
+    write_atomically(directory / LOCAL_NAME,
+                     json.dumps({"environment": environment(), "files": files},
+                                indent=2, sort_keys=True))
 
 
 def _sha256(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
-
-@contextmanager
-def _exclusive_lock(directory: Path) -> Iterator[None]:
-    with (directory / LOCK_NAME).open("a") as handle:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -14,6 +14,8 @@ from typing import Any
 
 import PIL
 
+from conformance.files import write_atomically
+
 from .build import build_bytes
 from .catalogue import CASES
 from .model import Case
@@ -70,9 +72,7 @@ def dumps(manifest: Manifest) -> str:
 def write_manifest(path: Path | str | None = None) -> Path:
     """Rebuild every case and write the manifest (default: the checkout's committed one)."""
     path = Path(path or checkout_manifest_path())
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(dumps(build_manifest()), encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, dumps(build_manifest()))
     return path
 
 

@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-EVIDENCE = ("documented", "observed", "undetermined")
+from conformance.contract import Evidence
+
 GROUPS = ("sizes", "ratios", "types", "variants", "corruption", "floods")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -23,12 +24,14 @@ class Expectation:
     code: str | None = None
     detail_code: str | None = None
     detail_target: str | None = None
-    evidence: str
+    evidence: Evidence
     reason: str
 
     def __post_init__(self) -> None:
-        if self.evidence not in EVIDENCE:
-            raise ValueError(f"evidence must be one of {EVIDENCE}, not {self.evidence!r}")
+        if self.evidence not in tuple(Evidence):
+            raise ValueError(f"evidence must be one of {', '.join(Evidence)}, "
+                             f"not {self.evidence!r}")
+        object.__setattr__(self, "evidence", Evidence(self.evidence))
         if not self.reason or "\n" in self.reason:
             raise ValueError("reason must be one non-empty line")
         if self.accepted is not False and (self.statuses or self.code or self.detail_code):

@@ -37,6 +37,3 @@ def fixture_path(case: Case, directory: Path | str | None = None) -> Path:
     """The file a case is built into."""
     return Path(directory or default_fixture_dir()) / case.filename
 
-
-FIXTURE_DIR = default_fixture_dir()
-MANIFEST_PATH = manifest_path()

@@ -1,7 +1,9 @@
 """A faithful mock of Bentley's iTwins image API (upload, get, delete an iTwin's image).
 
 It behaves like the real service wherever the contract is known and makes one documented
-choice wherever it is not (`docs/differences.md`). Imports `conformance.contract` only.
+choice wherever it is not (`docs/differences.md`). Of the project it imports only
+`conformance.contract` and `conformance.files`; the suite reaches it over HTTP alone.
+Where each part lives: docs/mock.md, "The code".
 
     with serve_in_thread() as mock:          # a free loopback port, real HTTP
         mock.write_target("mock.toml")       # everything a client needs to use it

@@ -1,9 +1,12 @@
-"""What every API call checks first: the Accept version, the caller, the iTwin, the right.
+"""Who may do what: the checks every API call makes before its own work, in order.
 
-The order is the mock's reading of a gateway in front of a service: routing (Accept) before
-authentication, authentication before anything about the iTwin, and existence before
-permission, with non-members told the iTwin is not there (by default) so that a caller
-cannot learn which ids exist.
+The Accept version, the bearer token (authentication), the iTwin, and the caller's right
+on it (authorization). The order is the mock's reading of a gateway in front of a service:
+routing (Accept) before authentication, authentication before anything about the iTwin,
+and existence before permission, with non-members told the iTwin is not there (by
+default) so that a caller cannot learn which ids exist. Each authentication failure
+answers the catalogue's 401 with its exact message, in the order a gateway meets them: the
+header, its scheme, the token itself, then the scope.
 """
 
 from __future__ import annotations
@@ -11,23 +14,20 @@ from __future__ import annotations
 import re
 import uuid
 
+import jwt
 from starlette.requests import Request
 
 from conformance.contract import ACCEPT_V1
 
 from . import choices
-from .auth import authenticate
 from .errors import ApiError, documented, mock_error
-from .state import MockState
-from .world import ITwin, User
+from .settings import MockSettings
+from .state import state_of
+from .tokens import TokenIssuer, has_scope
+from .world import ITwin, User, World
 
 _VENDOR_PREFIX = "application/vnd.bentley."
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-
-
-def state_of(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
 
 
 def check_accept(request: Request) -> None:
@@ -39,6 +39,38 @@ def check_accept(request: Request) -> None:
     if vendor and ACCEPT_V1 not in vendor and not state_of(request).settings.broken(
             "unknown-accept-served"):
         raise documented("ResourceNotFound")
+
+
+def _checks_expiry(request: Request, settings: MockSettings) -> bool:
+    if settings.broken("expiry-not-checked"):
+        return False
+    reading = request.method in ("GET", "HEAD")
+    return not (reading and settings.broken("expiry-checked-on-writes-only"))
+
+
+def authenticate(request: Request, tokens: TokenIssuer, world: World, issuer: str,
+                 settings: MockSettings) -> User:
+    """The caller, or the catalogue's 401 for the first check that fails."""
+    header = request.headers.get("authorization")
+    if header is None:
+        raise documented("HeaderNotFound")
+    parts = header.split(None, 1)
+    if not parts:
+        raise documented("InvalidHeaderValue")
+    scheme = parts[0]
+    if scheme.lower() != "bearer":
+        raise documented("InvalidAuthorizationScheme", scheme=scheme)
+    token = parts[1].strip() if len(parts) > 1 else ""
+    try:
+        claims = tokens.verify(token, issuer, check_expiry=_checks_expiry(request, settings))
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise documented("Unauthorized") from None
+    if not has_scope(claims) and not settings.broken("scope-not-checked"):
+        raise documented("RequiredScopeMissing")
+    user = world.user(claims.get("sub"))
+    if user is None:
+        raise documented("Unauthorized")
+    return user
 
 
 def caller(request: Request) -> User:

@@ -14,10 +14,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from conformance.contract import UNDETERMINED, ErrorSpec, schema_dir
+from conformance.contract import ErrorSpec, Evidence, schema_dir
 from conformance.contract.schemas import SCHEMA_FILES
 
-from . import blobs, choices, control, identity, images, itwins, uploads
+from . import blobs, choices, control_api, identity_provider, image_routes, itwin_routes
 from .arrival import BodyDeadline, RequestTimedOut
 from .errors import ApiError, documented, mock_error
 from .faults import FaultMiddleware
@@ -48,19 +48,22 @@ def _schema_routes() -> list[Route]:
 
 def _routes(settings: MockSettings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
-        resource("/itwins", {"GET": itwins.list_itwins, "POST": itwins.create_itwin}),
-        resource("/itwins/", {"GET": itwins.list_itwins, "POST": itwins.create_itwin}),
-        resource(ITWIN, {"GET": itwins.get_itwin, "DELETE": itwins.delete_itwin}),
-        resource(f"{ITWIN}/image", {"PUT": uploads.upload_image, "GET": images.get_image,
-                                    "DELETE": images.delete_image}),
+        resource("/itwins", {"GET": itwin_routes.list_itwins,
+                             "POST": itwin_routes.create_itwin}),
+        resource("/itwins/", {"GET": itwin_routes.list_itwins,
+                              "POST": itwin_routes.create_itwin}),
+        resource(ITWIN, {"GET": itwin_routes.get_itwin, "DELETE": itwin_routes.delete_itwin}),
+        resource(f"{ITWIN}/image", {"PUT": image_routes.upload_image,
+                                    "GET": image_routes.get_image,
+                                    "DELETE": image_routes.delete_image}),
         Route("/blobs/{container}/{name}", blobs.download, methods=["GET"]),
-        Route(identity.TOKEN_PATH, identity.token, methods=["POST"]),
-        Route(identity.DISCOVERY_PATH, identity.discovery, methods=["GET"]),
-        Route(identity.JWKS_PATH, identity.jwks, methods=["GET"]),
+        Route(identity_provider.TOKEN_PATH, identity_provider.token, methods=["POST"]),
+        Route(identity_provider.DISCOVERY_PATH, identity_provider.discovery, methods=["GET"]),
+        Route(identity_provider.JWKS_PATH, identity_provider.jwks, methods=["GET"]),
         *_schema_routes(),
     ]
     if settings.control:
-        routes += control.routes()
+        routes += control_api.routes()
     return routes
 
 
@@ -77,7 +80,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         return mock_error(choices.METHOD_NOT_ALLOWED, headers=exc.headers,
                           method=request.method).response()
-    spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), UNDETERMINED)
+    spec = ErrorSpec(exc.status_code, "HttpError", str(exc.detail), Evidence.UNDETERMINED)
     return JSONResponse(spec.body(), status_code=exc.status_code, headers=exc.headers)
 
 

@@ -25,7 +25,6 @@ from .errors import mock_error
 
 SMALL = "context-thumbnails"
 LARGE = "context-images"
-CONTAINERS = (SMALL, LARGE)
 SAS_VERSION = "2022-11-02"
 _EXPIRY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -9,11 +9,11 @@ lists each with its reason.
 
 from __future__ import annotations
 
-from conformance.contract import UNDETERMINED, DetailSpec, ErrorSpec
+from conformance.contract import DetailSpec, ErrorSpec, Evidence
 
 
 def _mock(status: int, code: str, message: str) -> ErrorSpec:
-    return ErrorSpec(status, code, message, UNDETERMINED)
+    return ErrorSpec(status, code, message, Evidence.UNDETERMINED)
 
 
 METHOD_NOT_ALLOWED = _mock(
@@ -31,7 +31,7 @@ ITWIN_EXISTS = _mock(409, "iTwinExists", "An iTwin with the same number already 
 CANNOT_CREATE_ITWIN = _mock(422, "InvalidiTwinsRequest", "Cannot create iTwin.")
 INVALID_LIST_REQUEST = _mock(422, "InvalidiTwinsRequest", "Cannot list iTwins.")
 INVALID_CONTROL_REQUEST = _mock(422, "InvalidMockRequest", "The control request is invalid.")
-# The control API's gate (control.py): the secret, the mock's own name, JSON only.
+# The control API's gate (control_api.py): the secret, the mock's own name, JSON only.
 CONTROL_SECRET_REQUIRED = _mock(
     403, "MockControlForbidden",
     "The control API needs the mock's control secret (its target file's [mock] "

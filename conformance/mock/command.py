@@ -16,7 +16,7 @@ from .breaks import BREAKS
 from .breaks import describe as describe_breaks
 from .server import bind, origin_of, uvicorn_server
 from .settings import READINGS, MockSettings
-from .target_file import render_target, write_atomically
+from .target_file import render_target, write_target_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.control:
         print(f"control API: {origin}/__mock__", flush=True)
     if args.write_target:
-        path = write_atomically(args.write_target, render_target(app.state.mock, origin))
+        path = write_target_file(args.write_target, render_target(app.state.mock, origin))
         print(f"target file: {path}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:

@@ -23,7 +23,7 @@ from .app import create_app
 from .arrival import arrival_protocol
 from .settings import MockSettings
 from .state import MockState
-from .target_file import render_target, write_atomically
+from .target_file import render_target, write_target_file
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -98,7 +98,7 @@ class RunningMock:
         return render_target(self.state, self.origin)
 
     def write_target(self, path: str | os.PathLike[str]) -> Path:
-        return write_atomically(path, self.target_toml())
+        return write_target_file(path, self.target_toml())
 
     def start(self, timeout: float = 10.0) -> RunningMock:
         self._thread.start()

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from .auth import TokenIssuer
 from .blobs import BlobStore, SasSigner
 from .breaks import SHORT_LINK_SECONDS
 from .faults import FaultBook
 from .settings import MockSettings
+from .tokens import TokenIssuer
 from .world import Seed, World
 
 T = TypeVar("T")
@@ -127,3 +127,9 @@ class MockState:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def state_of(request: Request) -> MockState:
+    """The mock that serves `request`."""
+    state: MockState = request.app.state.mock
+    return state

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from conformance.contract import REQUIRED_SCOPE
+from conformance.contract import PERSONAS, REQUIRED_SCOPE
+from conformance.files import write_atomically
 
-from .identity import TOKEN_PATH
+from .identity_provider import TOKEN_PATH
 from .settings import MockSettings
 from .state import MockState
-from .world import PERSONAS
 
 NO_SCOPE_TTL = 24 * 3600
 
@@ -81,13 +80,7 @@ def profile_of(settings: MockSettings) -> dict[str, str | int | bool]:
     }
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` so that a reader polling for the file never sees half of it."""
-    target = Path(path).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(temp, 0o600)
-    os.replace(temp, target)
-    return target
+def write_target_file(path: str | os.PathLike[str], text: str) -> Path:
+    """Write a target file whole (a reader polling for it never sees half of it), readable
+    by its owner only: it holds every persona's credentials and the control secret."""
+    return write_atomically(path, text, mode=0o600)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
+from conformance.contract import PERSONAS
 
 ITWINS_MODIFY = "itwins_modify"
 ITWINS_DELETE = "itwins_delete"
@@ -135,11 +135,13 @@ class Seed:
             "non_member": (owner, False),
             "other_org_admin": (other, True),
         }
-        users = {
-            persona: User(new_id(), persona, org.id, admin,
-                          f"service-mock-{persona.replace('_', '-')}-{secrets.token_hex(4)}",
-                          secrets.token_urlsafe(24))
-            for persona, (org, admin) in placement.items()}
+        users = {}
+        for persona in PERSONAS:  # the contract's, each placed above
+            org, admin = placement[persona]
+            users[persona] = User(
+                new_id(), persona, org.id, admin,
+                f"service-mock-{persona.replace('_', '-')}-{secrets.token_hex(4)}",
+                secrets.token_urlsafe(24))
         return cls((owner, other), users, new_id())
 
     def shared_itwin(self) -> ITwin:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from ..client import DOWNLOAD, ContractViolation, Exchange, TransportFailure
-from ..contract import DETAILS, EVIDENCE_LEVELS, UPLOAD_IMAGE
+from ..contract import DETAILS, UPLOAD_IMAGE, Evidence
 from ..plugin import AREAS, SUITE_DIR
 from ..redact import Redactor
 from .images import preview
@@ -129,7 +129,7 @@ def summarise(item: pytest.Item, exchanges: list[Exchange], failure: dict[str, A
     summary = {
         "id": suite_test_id(item),
         "worker": os.environ.get("PYTEST_XDIST_WORKER"),  # which process ran it, under xdist
-        "evidence": marker_in(item, EVIDENCE_LEVELS),
+        "evidence": marker_in(item, tuple(Evidence)),
         "area": marker_in(item, AREAS),
         "rule": failed_rule or rule_of(item),
         "personas": _distinct(e.persona for e in api if e.persona),

@@ -11,12 +11,11 @@ import httpx
 import pytest
 
 from conformance.client import ApiClient
-from conformance.contract import DELETE_IMAGE, GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
-from conformance.control import MockControl
-from conformance.images import build_bytes, case
+from conformance.control_client import MockControl
 from conformance.targets import Profile, Target
 
-from .checks import BASELINE_CASE, assert_error, assert_status, error_of
+from .calls import SHORT_NAMES, WRITES, call
+from .checks import assert_error, assert_status, error_of
 from .stored import Reader, assert_unchanged, ensure_baseline
 from .tokens import is_jwt, tampered, unsigned
 
@@ -25,29 +24,12 @@ pytestmark = [pytest.mark.auth]
 Headers = dict[str, str | None]
 
 
-# The operations under test, by a short name for test ids.
-OPERATIONS = {"upload": UPLOAD_IMAGE, "get-image": GET_IMAGE, "delete-image": DELETE_IMAGE,
-              "get-itwin": GET_ITWIN}
-
-
-def call(client: ApiClient, operation: str, itwin_id: str, headers: Headers,
-         auth: bool) -> httpx.Response:
-    """`operation` with chosen headers; `auth` False sends no Authorization header at all."""
-    content = None
-    if operation == "upload":
-        content = build_bytes(case(BASELINE_CASE))
-        headers = {"Content-Type": "image/png", **headers}
-    return client.call(OPERATIONS[operation], {"iTwinId": itwin_id}, headers=headers,
-                       content=content, auth=auth)
-
-
-WRITES = ("upload", "delete-image")
-
-
-@pytest.fixture(params=[pytest.param(name, marks=[pytest.mark.destructive] * (name in WRITES))
-                        for name in sorted(OPERATIONS)])
+@pytest.fixture(params=[pytest.param(op, id=SHORT_NAMES[op],
+                                     marks=[pytest.mark.destructive] * (op in WRITES))
+                        for op in sorted(SHORT_NAMES, key=SHORT_NAMES.__getitem__)])
 def operation(request: pytest.FixtureRequest) -> str:
-    """Each operation; the writes need a target that allows them."""
+    """Each operation, by its contract id (its test id is the short name); the writes need a
+    target that allows them."""
     return str(request.param)
 
 
@@ -64,7 +46,7 @@ def attempt(operation: str, anonymous: ApiClient, admin: ApiClient, profile: Pro
 
     def attempt_with(headers: Headers | None = None, *, auth: bool = True) -> httpx.Response:
         calls.append(operation)
-        return call(anonymous, operation, itwin_id, headers or {}, auth)
+        return call(anonymous, operation, itwin_id, headers, auth=auth)
 
     yield attempt_with
     if calls and before is not None:

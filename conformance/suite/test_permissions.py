@@ -12,9 +12,18 @@ import httpx
 import pytest
 
 from conformance.client import ApiClient
+from conformance.contract import (
+    DELETE_IMAGE,
+    GET_IMAGE,
+    GET_ITWIN,
+    PERSONAS,
+    UPLOAD_IMAGE,
+    Evidence,
+)
 from conformance.images import build_bytes, case
 from conformance.targets import Profile
 
+from .calls import SHORT_NAMES, WRITES, call
 from .checks import (
     BASELINE_CASE,
     assert_error,
@@ -33,47 +42,37 @@ ALLOW = "allow"
 FORBIDDEN = "forbidden"  # 403 InsufficientPermissions
 NOT_MEMBER = "not-member"  # 403 or 404, per the profile
 ADMIN_READ = "admin-read"  # an administrator who may not be a member: undetermined
-WRITES = ("upload", "delete")
+OPERATIONS = (UPLOAD_IMAGE, DELETE_IMAGE, GET_IMAGE, GET_ITWIN)
 
 
 @dataclass(frozen=True)
 class Rule:
     persona: str
-    operation: str
+    operation: str  # the contract's id
     expect: str
-    evidence: str
+    evidence: Evidence
 
 
 def rules() -> list[Rule]:
     table = {
-        "org_admin": {"upload": ALLOW, "delete": ALLOW, "get-image": ADMIN_READ,
-                      "get-itwin": ADMIN_READ},
-        "member_modify": dict.fromkeys(("upload", "delete", "get-image", "get-itwin"), ALLOW),
-        "member_read": {"upload": FORBIDDEN, "delete": FORBIDDEN, "get-image": ALLOW,
-                        "get-itwin": ALLOW},
-        "non_member": dict.fromkeys(("upload", "delete", "get-image", "get-itwin"), NOT_MEMBER),
-        "other_org_admin": dict.fromkeys(("upload", "delete", "get-image", "get-itwin"),
-                                         NOT_MEMBER),
+        "org_admin": {UPLOAD_IMAGE: ALLOW, DELETE_IMAGE: ALLOW, GET_IMAGE: ADMIN_READ,
+                      GET_ITWIN: ADMIN_READ},
+        "member_modify": dict.fromkeys(OPERATIONS, ALLOW),
+        "member_read": {UPLOAD_IMAGE: FORBIDDEN, DELETE_IMAGE: FORBIDDEN, GET_IMAGE: ALLOW,
+                        GET_ITWIN: ALLOW},
+        "non_member": dict.fromkeys(OPERATIONS, NOT_MEMBER),
+        "other_org_admin": dict.fromkeys(OPERATIONS, NOT_MEMBER),
     }
     undetermined = (NOT_MEMBER, ADMIN_READ)
-    return [Rule(persona, op, expect, "undetermined" if expect in undetermined else "documented")
-            for persona, ops in table.items() for op, expect in ops.items()]
+    return [Rule(persona, op, expect,
+                 Evidence.UNDETERMINED if expect in undetermined else Evidence.DOCUMENTED)
+            for persona in PERSONAS for op, expect in table[persona].items()]
 
 
-RULES = [pytest.param(rule, id=f"{rule.persona}-{rule.operation}",
-                      marks=[getattr(pytest.mark, rule.evidence)]
+RULES = [pytest.param(rule, id=f"{rule.persona}-{SHORT_NAMES[rule.operation]}",
+                      marks=[getattr(pytest.mark, rule.evidence.value)]
                       + [pytest.mark.destructive] * (rule.operation in WRITES))
          for rule in rules()]
-
-
-def act(client: ApiClient, operation: str, itwin_id: str) -> httpx.Response:
-    if operation == "upload":
-        return client.upload_image(itwin_id, build_bytes(case(BASELINE_CASE)), "image/png")
-    if operation == "delete":
-        return client.delete_image(itwin_id)
-    if operation == "get-image":
-        return client.get_image(itwin_id)
-    return client.get_itwin(itwin_id)
 
 
 NOT_MEMBER_CODES = {403: "InsufficientPermissions", 404: "iTwinNotFound"}
@@ -95,14 +94,14 @@ def assert_not_member(response: httpx.Response, profile: Profile) -> None:
 def assert_allowed(response: httpx.Response, rule: Rule, reader: Reader, itwin_id: str,
                    before: Stored) -> None:
     """The operation did what it does: stored, deleted, or read what is there."""
-    if rule.operation == "upload":
+    if rule.operation == UPLOAD_IMAGE:
         assert_status(response, 201)
         body = build_bytes(case(BASELINE_CASE))
         assert_stored(reader, itwin_id, response, Upload.of_case(case(BASELINE_CASE), body))
-    elif rule.operation == "delete":
+    elif rule.operation == DELETE_IMAGE:
         assert_status(response, 204)
         assert reader.read(itwin_id).identity is None, "the image is still there after 204"
-    elif rule.operation == "get-image":
+    elif rule.operation == GET_IMAGE:
         if before.identity is None:
             assert_error(response, 404, "ImageNotFound")
         else:
@@ -155,7 +154,7 @@ class TestPersonas:
                             shared_itwin: str, profile: Profile,
                             client_factory: Callable[[str | None], ApiClient]) -> None:
         reader, before = on_shared
-        response = act(client_factory(rule.persona), rule.operation, shared_itwin)
+        response = call(client_factory(rule.persona), rule.operation, shared_itwin)
         if rule.expect == ALLOW or (rule.expect == ADMIN_READ and admin_reads(response,
                                                                                profile)):
             assert_allowed(response, rule, reader, shared_itwin, before)

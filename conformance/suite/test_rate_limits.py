@@ -17,7 +17,7 @@ import pytest
 
 from conformance.client import ApiClient, ContractViolation, Exchange, RateLimited
 from conformance.contract import ERRORS, RATE_LIMIT_CODES
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.targets import Target
 
 from .checks import assert_status

@@ -19,7 +19,7 @@ from conformance.images import CASES, Case, fixture_path, verify
 from conformance.targets import Profile
 
 from .checks import assert_body_refused, assert_detail, assert_error, describe
-from .outcomes import Outcome, expected_outcome
+from .expectations import TargetExpectation, target_expectation
 from .stored import Reader, assert_stored, assert_unchanged, ensure_baseline
 from .thumbnails import Upload
 
@@ -27,18 +27,19 @@ pytestmark = [pytest.mark.images, pytest.mark.destructive]
 
 
 def cases_of(group: str) -> list[Any]:
-    return [pytest.param(c, id=c.name, marks=getattr(pytest.mark, c.expectation.evidence))
+    return [pytest.param(c, id=c.name, marks=getattr(pytest.mark, c.expectation.evidence.value))
             for c in CASES if c.group == group]
 
 
-def assert_refusal_matches(response: httpx.Response, outcome: Outcome, case: Case) -> None:
-    """One of the outcome's exact answers, or, where it names none, the envelope of a
+def assert_refusal_matches(response: httpx.Response, expected: TargetExpectation,
+                           case: Case) -> None:
+    """One of the expected exact answers, or, where it names none, the envelope of a
     refused body."""
-    if not outcome.answers:
-        assert_body_refused(response, f"{case.name} ({outcome.reason})")
+    if not expected.answers:
+        assert_body_refused(response, f"{case.name} ({expected.reason})")
         return
-    matching = [a for a in outcome.answers if a.status == response.status_code]
-    assert matching, (f"{case.name}: expected {outcome.describe()} ({outcome.reason}), got "
+    matching = [a for a in expected.answers if a.status == response.status_code]
+    assert matching, (f"{case.name}: expected {expected.describe()} ({expected.reason}), got "
                       f"{describe(response)}")
     answer = matching[0]
     if answer.code is not None:
@@ -51,27 +52,27 @@ def check_upload(case: Case, client: ApiClient, itwin_id: str, fixture_dir: Path
                  profile: Profile) -> None:
     body = fixture_path(case, fixture_dir).read_bytes()
     verify(case, body)  # the fixture sits exactly on its boundary, or the run stops here
-    outcome = expected_outcome(case, profile)
+    expected = target_expectation(case, profile)
     reader = Reader(client, profile)
     # Only a refusal is checked against what was stored before: a case that must be taken
     # needs no baseline (if it is refused, the test has failed already).
-    before = None if outcome.accepted is True else ensure_baseline(reader, itwin_id)
+    before = None if expected.accepted is True else ensure_baseline(reader, itwin_id)
     try:
         response = client.upload_image(itwin_id, body, case.content_type)
     except TransportFailure:
-        if not outcome.oversize or before is None:
+        if not expected.oversize or before is None:
             raise
         # A gateway may cut the connection of a body over its limit: a refusal too.
         assert_unchanged(reader, itwin_id, before)
         return
     if response.status_code == 201:
-        assert outcome.accepted is not False, (
-            f"{case.name}: expected {outcome.describe()} ({outcome.reason}), got 201")
+        assert expected.accepted is not False, (
+            f"{case.name}: expected {expected.describe()} ({expected.reason}), got 201")
         assert_stored(reader, itwin_id, response, Upload.of_case(case, body))
         return
-    assert outcome.accepted is not True and before is not None, (
-        f"{case.name}: expected 201 ({outcome.reason}), got {describe(response)}")
-    assert_refusal_matches(response, outcome, case)
+    assert expected.accepted is not True and before is not None, (
+        f"{case.name}: expected 201 ({expected.reason}), got {describe(response)}")
+    assert_refusal_matches(response, expected, case)
     assert_unchanged(reader, itwin_id, before)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.fidelity.plugin import (
     NOT_RECORDED_MARKERS,
     NOT_SCENARIO_OPERATIONS,

@@ -17,10 +17,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conformance.mock import auth as mock_auth
 from conformance.mock import blobs as mock_blobs
-from conformance.mock import images as mock_images
-from conformance.mock import uploads as mock_uploads
+from conformance.mock import image_routes as mock_image_routes
+from conformance.mock import tokens as mock_tokens
 from conformance.targets import load_target
 from tests.fidelity.fidelity_testkit import (
     SELECTION,
@@ -52,8 +51,8 @@ class Seen:
 def seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seen]:
     """Collects the tokens and signatures the mock makes; its answers echo some of them."""
     collected = Seen()
-    mint, sign, body = (mock_auth.TokenIssuer.mint, mock_blobs.SasSigner._signature,
-                        mock_images.image_body)
+    mint, sign, body = (mock_tokens.TokenIssuer.mint, mock_blobs.SasSigner._signature,
+                        mock_image_routes.image_body)
 
     def minting(self: Any, *args: Any, **kwargs: Any) -> str:
         collected.tokens.append(mint(self, *args, **kwargs))
@@ -71,10 +70,9 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seen]:
                     f"{collected.tokens[-1]}"}
         return answer
 
-    monkeypatch.setattr(mock_auth.TokenIssuer, "mint", minting)
+    monkeypatch.setattr(mock_tokens.TokenIssuer, "mint", minting)
     monkeypatch.setattr(mock_blobs.SasSigner, "_signature", signing)
-    monkeypatch.setattr(mock_images, "image_body", leaking)
-    monkeypatch.setattr(mock_uploads, "image_body", leaking)
+    monkeypatch.setattr(mock_image_routes, "image_body", leaking)
     yield collected
 
 

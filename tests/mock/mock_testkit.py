@@ -1,7 +1,7 @@
 """Shared helpers for the mock's tests: a client for a running mock, small images, checks.
 
-The tests run with `--noconftest`, so the fixtures live in `mock_fixtures`, which each
-test module names in its `pytest_plugins`.
+The fixtures live in `mock_fixtures`, which each test module that starts a mock names in its
+`pytest_plugins` (the mock's tests, and the fidelity and suite tests that start variants).
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from PIL import Image
 
 from conformance.contract import ERROR, DetailSpec, error_body, validate
 from conformance.mock import MockSettings, RunningMock, serve_in_thread
-from conformance.mock.control import SECRET_HEADER
-
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
-
+from conformance.mock.control_api import SECRET_HEADER
 
 # `start_mock(**settings)` (mock_fixtures): a mock with those settings.
 StartMock = Callable[..., RunningMock]
@@ -76,9 +73,11 @@ def assert_conforms(operation_id: str | None, response: httpx.Response) -> None:
     assert errors_of(operation_id, response) == [], response.text
 
 
-def assert_error(response: httpx.Response, status: int, code: str,
-                 *details: DetailSpec, operation_id: str | None = None, **params: str) -> None:
-    """The exact documented body, and a body that validates against the contract."""
+def assert_error_body(response: httpx.Response, status: int, code: str,
+                      *details: DetailSpec, operation_id: str | None = None, **params: str) -> None:
+    """Exactly the catalogue's error body, byte for byte (the suite's `assert_error` is
+    looser: it checks status, code and message, as a real service may add fields), and a body
+    that validates against the contract."""
     assert response.status_code == status, response.text
     assert response.json() == error_body(code, details=details, **params)
     assert_conforms(operation_id, response)

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
-from tests.mock.mock_testkit import Api, assert_conforms, assert_error, png
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error_body, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -28,18 +28,18 @@ def get_itwin_with(api: Api, authorization: str | None) -> Any:
 
 class TestHeader:
     def test_missing_header(self, api: Api) -> None:
-        assert_error(get_itwin_with(api, None), 401, "HeaderNotFound", operation_id=GET_ITWIN)
+        assert_error_body(get_itwin_with(api, None), 401, "HeaderNotFound", operation_id=GET_ITWIN)
 
     def test_empty_header(self, api: Api) -> None:
         # HTTP strips surrounding whitespace from a field value, so "   " arrives as "".
-        assert_error(get_itwin_with(api, ""), 401, "InvalidHeaderValue",
-                     operation_id=GET_ITWIN)
+        assert_error_body(get_itwin_with(api, ""), 401, "InvalidHeaderValue",
+                          operation_id=GET_ITWIN)
 
     @pytest.mark.parametrize(("value", "scheme"), [
         ("invalid-token", "invalid-token"), ("Basic abc", "Basic"), ("Token x y", "Token")])
     def test_other_scheme_is_named(self, api: Api, value: str, scheme: str) -> None:
-        assert_error(get_itwin_with(api, value), 401, "InvalidAuthorizationScheme",
-                     operation_id=GET_ITWIN, scheme=scheme)
+        assert_error_body(get_itwin_with(api, value), 401, "InvalidAuthorizationScheme",
+                          operation_id=GET_ITWIN, scheme=scheme)
 
     @pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
     def test_scheme_is_case_insensitive(self, api: Api, scheme: str) -> None:
@@ -48,7 +48,7 @@ class TestHeader:
     def test_checked_on_upload_before_the_body(self, api: Api) -> None:
         reply = api.http.put(api.url(api.shared), content=png(),
                              headers={"Content-Type": "image/png"})
-        assert_error(reply, 401, "HeaderNotFound", operation_id=UPLOAD_IMAGE)
+        assert_error_body(reply, 401, "HeaderNotFound", operation_id=UPLOAD_IMAGE)
 
 
 class TestToken:
@@ -57,7 +57,7 @@ class TestToken:
                                        b"Bearer \xff\xfe.\x80"])
     def test_garbage(self, api: Api, value: bytes) -> None:
         reply = api.http.get(api.url(api.shared, image=False), headers=[(b"Authorization", value)])
-        assert_error(reply, 401, "Unauthorized")
+        assert_error_body(reply, 401, "Unauthorized")
 
     @pytest.mark.parametrize("body", [
         {"expires_in": -60},
@@ -72,22 +72,22 @@ class TestToken:
             "unknown-subject", "bad-exp"])
     def test_invalid_tokens_are_unauthorized(self, api: Api, body: dict[str, Any]) -> None:
         reply = get_itwin_with(api, f"Bearer {minted(api, **body)}")
-        assert_error(reply, 401, "Unauthorized", operation_id=GET_ITWIN)
+        assert_error_body(reply, 401, "Unauthorized", operation_id=GET_ITWIN)
 
     def test_tampered_signature(self, api: Api) -> None:
         header, payload, signature = minted(api).split(".")
         forged = base64.urlsafe_b64encode(b'{"sub":"x"}').decode().rstrip("=")
         for token in (f"{header}.{forged}.{signature}", f"{header}.{payload}.{signature[:-4]}"):
-            assert_error(get_itwin_with(api, f"Bearer {token}"), 401, "Unauthorized")
+            assert_error_body(get_itwin_with(api, f"Bearer {token}"), 401, "Unauthorized")
 
     @pytest.mark.parametrize("scope", [None, "", "openid profile", "itwin-platform-read"])
     def test_missing_scope(self, api: Api, scope: str | None) -> None:
         reply = get_itwin_with(api, f"Bearer {minted(api, scope=scope)}")
-        assert_error(reply, 401, "RequiredScopeMissing", operation_id=GET_ITWIN)
+        assert_error_body(reply, 401, "RequiredScopeMissing", operation_id=GET_ITWIN)
 
     def test_invalid_token_without_scope_is_unauthorized(self, api: Api) -> None:
         reply = get_itwin_with(api, f"Bearer {minted(api, scope=None, expires_in=-5)}")
-        assert_error(reply, 401, "Unauthorized")
+        assert_error_body(reply, 401, "Unauthorized")
 
     def test_scope_as_a_string_is_accepted(self, api: Api) -> None:
         token = minted(api, claims={"scope": "openid itwin-platform"})
@@ -95,11 +95,11 @@ class TestToken:
 
     def test_same_answers_on_every_operation(self, api: Api) -> None:
         expired = {"Authorization": f"Bearer {minted(api, expires_in=-60)}"}
-        assert_error(api.http.get(api.url(api.shared), headers=expired), 401, "Unauthorized",
-                     operation_id=GET_IMAGE)
+        assert_error_body(api.http.get(api.url(api.shared), headers=expired), 401, "Unauthorized",
+                          operation_id=GET_IMAGE)
         reply = api.http.put(api.url(api.shared), content=png(),
                              headers=expired | {"Content-Type": "image/png"})
-        assert_error(reply, 401, "Unauthorized", operation_id=UPLOAD_IMAGE)
+        assert_error_body(reply, 401, "Unauthorized", operation_id=UPLOAD_IMAGE)
 
 
 class TestTokenEndpoint:

@@ -10,10 +10,10 @@ from typing import Any
 import jwt
 import pytest
 
-from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
+from conformance.contract import GET_IMAGE, PERSONAS, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
-from conformance.mock.control import SECRET_HEADER
-from tests.mock.mock_testkit import Api, StartMock, api_for, assert_conforms, assert_error, png
+from conformance.mock.control_api import SECRET_HEADER
+from tests.mock.mock_testkit import Api, StartMock, api_for, assert_conforms, assert_error_body, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -41,8 +41,7 @@ class TestResetAndWorld:
         world = api.control("GET", "/world").json()
         assert len(world["organizations"]) == 2
         assert world["itwins"] == {"shared": api.shared}
-        assert set(world["personas"]) == {"org_admin", "member_modify", "member_read",
-                                          "non_member", "other_org_admin"}
+        assert tuple(world["personas"]) == PERSONAS
         for info in world["personas"].values():
             assert {"user_id", "organization", "client_id"} <= set(info)
             assert "client_secret" not in info
@@ -53,13 +52,13 @@ class TestResetAndWorld:
         assert api.upload(api.shared, png()).status_code == 201
         assert api.control("POST", "/reset").status_code == 204
         assert api.get_itwin(created).status_code == 404
-        assert_error(api.get_image(api.shared), 404, "ImageNotFound")
+        assert_error_body(api.get_image(api.shared), 404, "ImageNotFound")
         assert api.token("org_admin") == token
         assert api.get_itwin(api.shared).status_code == 200
 
     def test_switched_off(self, quiet: Api) -> None:
         for method, path in (("POST", "/reset"), ("GET", "/world"), ("POST", "/tokens")):
-            assert_error(quiet.control(method, path, json={}), 404, "ResourceNotFound")
+            assert_error_body(quiet.control(method, path, json={}), 404, "ResourceNotFound")
         assert "[mock]" not in quiet.mock.target_toml()
 
 
@@ -188,9 +187,9 @@ class TestFaults:
         fault(api, status=429, count=2, retry_after=7, path_prefix=f"/itwins/{itwin_id}")
         for _ in range(2):
             reply = api.get_image(itwin_id)
-            assert_error(reply, 429, "RateLimitExceeded", operation_id=GET_IMAGE)
+            assert_error_body(reply, 429, "RateLimitExceeded", operation_id=GET_IMAGE)
             assert reply.headers["retry-after"] == "7"
-        assert_error(api.get_image(itwin_id), 404, "ImageNotFound")
+        assert_error_body(api.get_image(itwin_id), 404, "ImageNotFound")
 
     def test_503_only_for_the_method_and_prefix(self, api: Api) -> None:
         mine, other = api.new_itwin(), api.new_itwin()

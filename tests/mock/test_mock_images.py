@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from conformance.contract import GET_IMAGE, GET_ITWIN, UPLOAD_IMAGE
-from conformance.mock.imaging import _reduced_in_strips
-from tests.mock.mock_testkit import Api, assert_conforms, assert_error, decoded, jpeg, png
+from conformance.mock.thumbnails import _reduced_in_strips
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error_body, decoded, jpeg, png
 
 SAS = r"\?sv=[^&]+&sr=b&sig=[^&]+&se=[^&]+&sp=r$"
 
@@ -166,25 +166,25 @@ class TestITwinFollowsTheImage:
 class TestNoImage:
     def test_get_and_delete_answer_image_not_found(self, api: Api) -> None:
         itwin_id = api.new_itwin()
-        assert_error(api.get_image(itwin_id), 404, "ImageNotFound", operation_id=GET_IMAGE)
-        assert_error(api.delete_image(itwin_id), 404, "ImageNotFound")
+        assert_error_body(api.get_image(itwin_id), 404, "ImageNotFound", operation_id=GET_IMAGE)
+        assert_error_body(api.delete_image(itwin_id), 404, "ImageNotFound")
 
     def test_delete_is_not_idempotent(self, api: Api) -> None:
         itwin_id = api.new_itwin()
         api.upload(itwin_id, png())
         assert api.delete_image(itwin_id).status_code == 204
-        assert_error(api.delete_image(itwin_id), 404, "ImageNotFound")
-        assert_error(api.get_image(itwin_id), 404, "ImageNotFound")
+        assert_error_body(api.delete_image(itwin_id), 404, "ImageNotFound")
+        assert_error_body(api.get_image(itwin_id), 404, "ImageNotFound")
 
     @pytest.mark.parametrize("itwin_id", ["00000000-0000-0000-0000-000000000000",
                                           "not-a-guid", "123", "%20", "%0A",
                                           "00000000-0000-0000-0000-000000000000%0A",
                                           "{00000000-0000-0000-0000-000000000000}"])
     def test_unknown_or_malformed_itwin(self, api: Api, itwin_id: str) -> None:
-        assert_error(api.get_image(itwin_id), 404, "iTwinNotFound", operation_id=GET_IMAGE)
-        assert_error(api.upload(itwin_id, png()), 404, "iTwinNotFound")
-        assert_error(api.delete_image(itwin_id), 404, "iTwinNotFound")
-        assert_error(api.get_itwin(itwin_id), 404, "iTwinNotFound")
+        assert_error_body(api.get_image(itwin_id), 404, "iTwinNotFound", operation_id=GET_IMAGE)
+        assert_error_body(api.upload(itwin_id, png()), 404, "iTwinNotFound")
+        assert_error_body(api.delete_image(itwin_id), 404, "iTwinNotFound")
+        assert_error_body(api.get_itwin(itwin_id), 404, "iTwinNotFound")
 
     def test_upper_case_id_finds_the_itwin(self, api: Api) -> None:
         assert api.get_itwin(api.shared.upper()).status_code == 200

@@ -20,7 +20,7 @@ from conformance.contract import (
 from conformance.contract.catalogue import same_spacing
 from conformance.mock import MockSettings, choices
 from conformance.mock.settings import READINGS
-from tests.mock.mock_testkit import Api, api_for, assert_conforms, assert_error, jpeg, png
+from tests.mock.mock_testkit import Api, api_for, assert_conforms, assert_error_body, jpeg, png
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -100,7 +100,7 @@ class TestAdminsWhoMayNotRead:
         return admins_not_reading
 
     def test_read_is_not_member(self, api: Api) -> None:
-        assert_error(api.get_image(api.shared), 404, "iTwinNotFound", operation_id=GET_IMAGE)
+        assert_error_body(api.get_image(api.shared), 404, "iTwinNotFound", operation_id=GET_IMAGE)
 
     def test_upload_and_delete_still_work(self, api: Api) -> None:
         assert api.upload(api.shared, png()).status_code == 201

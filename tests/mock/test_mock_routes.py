@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.contract import ACCEPT_V1, GET_ITWIN, schema_dir
-from tests.mock.mock_testkit import Api, assert_conforms, assert_error
+from tests.mock.mock_testkit import Api, assert_conforms, assert_error_body
 
 pytest_plugins = ["tests.mock.mock_fixtures"]
 
@@ -17,10 +17,10 @@ class TestWrongRoute:
                                       "/itwins/x/image/", "/blobs/context-images", "/"])
     def test_unknown_path_is_resource_not_found(self, api: Api, path: str) -> None:
         reply = api.http.get(api.mock.origin + path, headers=api.auth())
-        assert_error(reply, 404, "ResourceNotFound")
+        assert_error_body(reply, 404, "ResourceNotFound")
 
     def test_without_a_token_too(self, api: Api) -> None:
-        assert_error(api.http.get(api.mock.origin + "/nope"), 404, "ResourceNotFound")
+        assert_error_body(api.http.get(api.mock.origin + "/nope"), 404, "ResourceNotFound")
 
 
 class TestWrongMethod:
@@ -58,12 +58,12 @@ class TestAccept:
     def test_unknown_version_is_resource_not_found(self, api: Api, accept: str) -> None:
         reply = api.http.get(api.url(api.shared, image=False),
                              headers=api.auth() | {"Accept": accept})
-        assert_error(reply, 404, "ResourceNotFound", operation_id=GET_ITWIN)
+        assert_error_body(reply, 404, "ResourceNotFound", operation_id=GET_ITWIN)
 
     def test_checked_before_authentication(self, api: Api) -> None:
         reply = api.http.get(api.url(api.shared), headers={
             "Accept": "application/vnd.bentley.itwin-platform.v2+json"})
-        assert_error(reply, 404, "ResourceNotFound")
+        assert_error_body(reply, 404, "ResourceNotFound")
 
 
 class TestSchemasServed:

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conformance.contract import PERSONAS
 from conformance.mock import MockSettings, serve_in_thread
 from conformance.mock.command import add_arguments, main, settings_from
 from conformance.mock.server import bind
 
-PERSONAS = ("org_admin", "member_modify", "member_read", "non_member", "other_org_admin")
 ROOT = Path(__file__).resolve().parents[2]
 
 CLIENT_SCRIPT = textwrap.dedent("""

@@ -21,7 +21,7 @@ from tests.mock.mock_testkit import (
     Api,
     api_for,
     assert_conforms,
-    assert_error,
+    assert_error_body,
     chunk,
     jpeg,
     padded_png,
@@ -73,18 +73,18 @@ class TestContentType:
                                               "application/octet-stream", "multipart/form-data"])
     def test_other_types(self, api: Api, content_type: str) -> None:
         reply = api.upload(api.shared, png(), content_type)
-        assert_error(reply, *invalid(choices.unsupported_type(content_type)),
-                     operation_id=UPLOAD_IMAGE)
+        assert_error_body(reply, *invalid(choices.unsupported_type(content_type)),
+                          operation_id=UPLOAD_IMAGE)
 
     def test_missing_content_type(self, api: Api) -> None:
         reply = api.upload(api.shared, png(), None)
-        assert_error(reply, *invalid(choices.unsupported_type("")), operation_id=UPLOAD_IMAGE)
+        assert_error_body(reply, *invalid(choices.unsupported_type("")), operation_id=UPLOAD_IMAGE)
 
     @pytest.mark.parametrize(("body", "content_type"), [(png(), "image/jpeg"),
                                                         (jpeg(), "image/png")])
     def test_content_must_match_type(self, api: Api, body: bytes, content_type: str) -> None:
-        assert_error(api.upload(api.shared, body, content_type),
-                     *invalid(choices.TYPE_MISMATCH), operation_id=UPLOAD_IMAGE)
+        assert_error_body(api.upload(api.shared, body, content_type),
+                          *invalid(choices.TYPE_MISMATCH), operation_id=UPLOAD_IMAGE)
 
 
 class TestSize:
@@ -94,18 +94,18 @@ class TestSize:
         assert_conforms(UPLOAD_IMAGE, reply)
 
     def test_one_byte_more_is_too_large(self, api: Api) -> None:
-        assert_error(api.upload(api.shared, padded_png(5 * MiB + 1)), 413, "RequestTooLarge",
-                     operation_id=UPLOAD_IMAGE)
+        assert_error_body(api.upload(api.shared, padded_png(5 * MiB + 1)), 413, "RequestTooLarge",
+                          operation_id=UPLOAD_IMAGE)
 
     def test_six_mib_as_observed(self, api: Api) -> None:
-        assert_error(api.upload(api.shared, b"\0" * (6 * MiB)), 413, "RequestTooLarge")
+        assert_error_body(api.upload(api.shared, b"\0" * (6 * MiB)), 413, "RequestTooLarge")
 
     def test_streamed_body_without_length(self, api: Api) -> None:
         def body() -> Iterator[bytes]:
             for _ in range(20):
                 yield b"\0" * MiB
 
-        assert_error(api.upload(api.shared, body()), 413, "RequestTooLarge")
+        assert_error_body(api.upload(api.shared, body()), 413, "RequestTooLarge")
 
     def test_declared_length_rejected_before_the_body(self, api: Api) -> None:
         host, port = api.mock.origin.removeprefix("http://").split(":")
@@ -120,8 +120,8 @@ class TestSize:
     def test_limit_and_status_come_from_settings(self, small_limits: Api) -> None:
         api = small_limits
         assert api.upload(api.new_itwin(), padded_png(2000)).status_code == 201
-        assert_error(api.upload(api.shared, padded_png(2001)), 422, "InvalidiTwinsRequest",
-                     IMAGE_TOO_BIG, operation_id=UPLOAD_IMAGE)
+        assert_error_body(api.upload(api.shared, padded_png(2001)), 422, "InvalidiTwinsRequest",
+                          IMAGE_TOO_BIG, operation_id=UPLOAD_IMAGE)
 
 
 class TestRatio:
@@ -134,49 +134,50 @@ class TestRatio:
     def test_longer_is_rejected(self, api: Api, width: int, height: int) -> None:
         for body, content_type in ((png(width, height), "image/png"),
                                    (jpeg(width, height), "image/jpeg")):
-            assert_error(api.upload(api.shared, body, content_type),
-                         *invalid(IMAGE_RATIO), operation_id=UPLOAD_IMAGE)
+            assert_error_body(api.upload(api.shared, body, content_type),
+                              *invalid(IMAGE_RATIO), operation_id=UPLOAD_IMAGE)
 
     def test_ratio_comes_from_settings(self, small_limits: Api) -> None:
         api = small_limits
         assert api.upload(api.new_itwin(), png(60, 10)).status_code == 201
-        assert_error(api.upload(api.shared, png(61, 10)), *invalid(IMAGE_RATIO))
+        assert_error_body(api.upload(api.shared, png(61, 10)), *invalid(IMAGE_RATIO))
 
 
 class TestNotAnImage:
     def test_empty_body(self, api: Api) -> None:
-        assert_error(api.upload(api.shared, b""), *invalid(choices.EMPTY_IMAGE),
-                     operation_id=UPLOAD_IMAGE)
+        assert_error_body(api.upload(api.shared, b""), *invalid(choices.EMPTY_IMAGE),
+                          operation_id=UPLOAD_IMAGE)
 
     @pytest.mark.parametrize("body", [b"hello", b"GIF89a" + b"\0" * 20, b"\0" * 1000])
     def test_not_png_or_jpeg(self, api: Api, body: bytes) -> None:
-        assert_error(api.upload(api.shared, body), *invalid(choices.NOT_AN_IMAGE))
+        assert_error_body(api.upload(api.shared, body), *invalid(choices.NOT_AN_IMAGE))
 
     @pytest.mark.parametrize("cut", [0.3, 0.6, 0.95])
     def test_truncated_png(self, api: Api, cut: float) -> None:
         data = noise_png()
-        assert_error(api.upload(api.shared, data[:int(len(data) * cut)]),
-                     *invalid(choices.CORRUPT_IMAGE), operation_id=UPLOAD_IMAGE)
+        assert_error_body(api.upload(api.shared, data[:int(len(data) * cut)]),
+                          *invalid(choices.CORRUPT_IMAGE), operation_id=UPLOAD_IMAGE)
 
     @pytest.mark.parametrize("cut", [0.3, 0.6, 0.9])
     def test_truncated_jpeg(self, api: Api, cut: float) -> None:
         data = jpeg(640, 480)
-        assert_error(api.upload(api.shared, data[:int(len(data) * cut)], "image/jpeg"),
-                     *invalid(choices.CORRUPT_IMAGE))
+        assert_error_body(api.upload(api.shared, data[:int(len(data) * cut)], "image/jpeg"),
+                          *invalid(choices.CORRUPT_IMAGE))
 
     @pytest.mark.parametrize("body", [
         b"\x89PNG\r\n\x1a\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, b"\xff\xd8\xff",
         b"\xff\xd8\xff\xe0\x00\x10JFIF\0", b"\xff\xd8\xff\xda\x00\x08" + b"\0" * 20])
     def test_header_cut_short(self, api: Api, body: bytes) -> None:
         content_type = "image/png" if body.startswith(b"\x89") else "image/jpeg"
-        assert_error(api.upload(api.shared, body, content_type), *invalid(choices.CORRUPT_IMAGE))
+        assert_error_body(api.upload(api.shared, body, content_type),
+                          *invalid(choices.CORRUPT_IMAGE))
 
     @pytest.mark.parametrize("offset", [8, 500, -40])
     def test_altered_image_data(self, api: Api, offset: int) -> None:
         data = bytearray(noise_png())
         start = data.index(b"IDAT") + offset if offset > 0 else len(data) + offset
         data[start:start + 16] = bytes(b ^ 0x55 for b in data[start:start + 16])
-        assert_error(api.upload(api.shared, bytes(data)), *invalid(choices.CORRUPT_IMAGE))
+        assert_error_body(api.upload(api.shared, bytes(data)), *invalid(choices.CORRUPT_IMAGE))
 
     def test_altered_jpeg_scan(self, api: Api) -> None:
         data = bytearray(jpeg(64, 48))
@@ -186,7 +187,7 @@ class TestNotAnImage:
         assert_conforms(UPLOAD_IMAGE, reply)
 
     def test_zero_width(self, api: Api) -> None:
-        assert_error(api.upload(api.shared, bomb_png(0, 10)), *invalid(choices.CORRUPT_IMAGE))
+        assert_error_body(api.upload(api.shared, bomb_png(0, 10)), *invalid(choices.CORRUPT_IMAGE))
 
 
 class TestPixelCap:
@@ -194,8 +195,8 @@ class TestPixelCap:
         started = time.monotonic()
         reply = api.upload(api.shared, bomb_png(60_000, 60_000))
         assert time.monotonic() - started < 1.0
-        assert_error(reply, *invalid(choices.too_many_pixels(api.mock.settings.max_pixels)),
-                     operation_id=UPLOAD_IMAGE)
+        assert_error_body(reply, *invalid(choices.too_many_pixels(api.mock.settings.max_pixels)),
+                          operation_id=UPLOAD_IMAGE)
 
     def test_real_decompression_bomb_within_a_second(self, api: Api) -> None:
         body = bomb_png(12_000, 12_000, rows=12_000)  # 144 MB of pixels in ~150 KB
@@ -203,13 +204,13 @@ class TestPixelCap:
         started = time.monotonic()
         reply = api.upload(api.shared, body)
         assert time.monotonic() - started < 1.0
-        assert_error(reply, *invalid(choices.too_many_pixels(api.mock.settings.max_pixels)))
+        assert_error_body(reply, *invalid(choices.too_many_pixels(api.mock.settings.max_pixels)))
 
     def test_cap_comes_from_settings(self, small_limits: Api) -> None:
         api = small_limits
         assert api.upload(api.new_itwin(), png(100, 100)).status_code == 201
-        assert_error(api.upload(api.shared, png(101, 100)),
-                     *invalid(choices.too_many_pixels(10_000)))
+        assert_error_body(api.upload(api.shared, png(101, 100)),
+                          *invalid(choices.too_many_pixels(10_000)))
 
 
 class TestNeverFallsOver:

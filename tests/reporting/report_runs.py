@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from conformance.control import MockControl
+from conformance import contract
+from conformance.control_client import MockControl
 from conformance.mock import MockSettings, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ SELECTION = " or ".join([
     "TestForgedTokens", "TestMintedTokens", "waited_out", "member_read", "non_member-upload",
     "small_url",
 ])
-PERSONAS = ("org_admin", "member_modify", "member_read", "other_org_admin")
+PERSONAS = tuple(name for name in contract.PERSONAS if name != SKIPPED_PERSONA)
 FAITHFUL_PROFILE = ("[profile]\nmax_image_bytes = 5242880\noversize_status = 413\n"
                     "non_member_status = 404\nadmin_reads_without_membership = true\n")
 

@@ -17,8 +17,14 @@ from typing import Any
 
 import pytest
 
-from conformance.contract import SIZE_ALWAYS_ACCEPTED, SIZE_ALWAYS_REJECTED_ABOVE
+from conformance.contract import (
+    GET_IMAGE,
+    GET_ITWIN,
+    SIZE_ALWAYS_ACCEPTED,
+    SIZE_ALWAYS_REJECTED_ABOVE,
+)
 from conformance.images import CASES, Case
+from conformance.suite.calls import SHORT_NAMES
 from tests.mock.mock_testkit import StartMock
 from tests.suite.suite_runs import FAITHFUL, run_suite
 
@@ -27,8 +33,8 @@ pytest_plugins = ["tests.mock.mock_fixtures"]  # start_mock
 GROUP_CLASSES = {"sizes": "TestSizes", "ratios": "TestRatios", "types": "TestTypes",
                  "variants": "TestVariants", "corruption": "TestCorruption",
                  "floods": "TestFloods"}
-OPERATIONS = ("delete-image", "get-image", "get-itwin", "upload")
-READS = ("get-image", "get-itwin")
+OPERATIONS = tuple(SHORT_NAMES.values())  # as test ids name them
+READS = (SHORT_NAMES[GET_IMAGE], SHORT_NAMES[GET_ITWIN])
 IMAGE_TYPES = ("image/png", "image/jpeg")
 
 Expected = Callable[[bool], set[str]]  # with a profile? -> the tests that must fail
@@ -150,10 +156,10 @@ BROKEN = [
     Broken("scope-not-checked", ("test_auth.py",), always(unfit("no-scope"))),
     Broken("permission-check-skipped", ("test_permissions.py",), always(
         personas(*(f"{persona}-{op}" for persona in ("non_member", "other_org_admin")
-                   for op in ("upload", "delete", "get-image", "get-itwin")),
-                 "member_read-upload", "member_read-delete"))),
+                   for op in OPERATIONS),
+                 "member_read-upload", "member_read-delete-image"))),
     Broken("refused-delete-deletes", ("test_permissions.py",),
-           always(personas("member_read-delete"))),
+           always(personas("member_read-delete-image"))),
     Broken("wrong-error-code", ("test_lifecycle.py::TestDelete", CONTROL), always(DELETES)),
     Broken("delete-idempotent", ("test_lifecycle.py::TestDelete",),
            always({"TestDelete::test_delete_is_not_idempotent"})),

@@ -24,6 +24,7 @@ from tests.suite.gateway import CuttingGateway
 from tests.suite.suite_runs import run_suite
 from tests.suite.test_catches_broken_mocks import (
     LARGE_BYTES,
+    OPERATIONS,
     READS_BACK,
     THUMBNAILS,
     personas,
@@ -54,8 +55,7 @@ class Reading:
 
 READINGS = [
     Reading("403-for-non-members", {"non_member_status": 403}, (PERMISSIONS,), personas(
-        *(f"{who}-{op}" for who in NON_MEMBERS
-          for op in ("upload", "delete", "get-image", "get-itwin")))),
+        *(f"{who}-{op}" for who in NON_MEMBERS for op in OPERATIONS))),
     Reading("admins-read-only-as-members", {"admin_reads_without_membership": False},
             (PERMISSIONS,), personas("org_admin-get-image", "org_admin-get-itwin")),
     Reading("422-for-oversize", {"oversize_status": 422}, (SIZES,),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.mock import serve_in_thread
 
 SAMPLES = Path(__file__).resolve().parent / "samples"

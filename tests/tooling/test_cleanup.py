@@ -22,7 +22,7 @@ from starlette.routing import Route
 from conformance import cleanup
 from conformance.cli import main
 from conformance.client import ApiClient
-from conformance.control import MockControl
+from conformance.control_client import MockControl
 from conformance.exitcodes import FAILURES, OK, UNREACHABLE, USAGE
 from conformance.mock import serve_in_thread
 from conformance.mock.choices import METHOD_NOT_ALLOWED

@@ -23,7 +23,6 @@ from conformance.client import (
     ApiClient,
     RequestTooSlow,
     ResponseTooLarge,
-    bounded_get,
 )
 from conformance.exitcodes import PYTEST_UNREACHABLE
 from tests.tooling.hostile_server import HUGE_BYTES, HostileServer, hostile_target
@@ -125,14 +124,6 @@ class TestEndlessAnswers:
     def test_a_trickling_download(self, server: HostileServer) -> None:
         with pytest.raises(RequestTooSlow, match=r"^GET /trickle-body/b \(download\)"):
             client(server, "echo").download(f"{server.origin}/trickle-body/b?sig=x")
-
-    def test_bounded_get(self, server: HostileServer) -> None:
-        with pytest.raises(RequestTooSlow):
-            bounded_get(server.base_url("trickle-headers"), seconds=SECONDS, max_bytes=100)
-        with pytest.raises(ResponseTooLarge):
-            bounded_get(server.base_url("huge"), seconds=SECONDS, max_bytes=100)
-        assert bounded_get(server.base_url("echo"), seconds=SECONDS,
-                           max_bytes=1000).status_code == 200
 
 
 def run_suite(target: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.targets import CaseOutcome, Persona, Secret, TargetError, load_target, parse_target
+from conformance.targets import CasePin, Persona, Secret, TargetError, load_target, parse_target
 
 TARGET = """
 name = "staging"
@@ -146,7 +146,7 @@ class TestProfile:
         profile = self.parse({"non_member_status": 404,
                               "cases": {"type-gif": {"status": 415, "code": "Unsupported"}}})
         assert profile.non_member_status == 404  # type: ignore[attr-defined]
-        assert profile.cases["type-gif"] == CaseOutcome(415, "Unsupported")  # type: ignore
+        assert profile.cases["type-gif"] == CasePin(415, "Unsupported")  # type: ignore
 
     @pytest.mark.parametrize(("profile", "message"), [
         ({"max_image_bytes": 6_000_000}, "from 5000000 to 5242880"),

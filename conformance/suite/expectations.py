@@ -1,5 +1,6 @@
-"""What an upload of a fixture case must get on this target: the case's expectation, the
-documented answers it allows, narrowed by the target's profile where the contract is open.
+"""What an upload of a fixture case must get on this target (`TargetExpectation`): the
+catalogue's `Expectation` of the case, as the documented answers it allows, narrowed by the
+target's profile (its `CasePin`s and limits) where the contract is open.
 
 Also the check that a profile pins only what is open: a pin of a documented or observed
 case, of a case that does not exist, or one that contradicts the contract is a
@@ -17,8 +18,8 @@ from conformance.contract import (
     IMAGE_TOO_BIG,
     SIZE_ALWAYS_ACCEPTED,
     SIZE_ALWAYS_REJECTED_ABOVE,
-    UNDETERMINED,
     DetailSpec,
+    Evidence,
 )
 from conformance.images import CASES, Case
 from conformance.targets import Profile
@@ -46,7 +47,7 @@ SIZE_ANSWERS = (Answer(413, "RequestTooLarge"),
 
 
 @dataclass(frozen=True)
-class Outcome:
+class TargetExpectation:
     """`accepted`: True must be 201, False must be refused, None either. A refusal must be
     one of `answers`, or, with none, meet the envelope of a refused body. `oversize`: the
     body is over a limit, so a connection cut while sending it is a refusal too (a gateway
@@ -68,12 +69,12 @@ def _is_valid_sized_image(case: Case) -> bool:
     return case.group == "sizes" and case.size is not None and case.decodes
 
 
-def _from_case(case: Case) -> Outcome:
+def _from_case(case: Case) -> TargetExpectation:
     e = case.expectation
     if e.accepted is not False or not e.statuses:
-        return Outcome(e.accepted, (), e.reason)
+        return TargetExpectation(e.accepted, (), e.reason)
     detail = DETAILS[e.detail_code] if e.detail_code else None
-    return Outcome(False, tuple(Answer(s, e.code, detail) for s in e.statuses), e.reason)
+    return TargetExpectation(False, tuple(Answer(s, e.code, detail) for s in e.statuses), e.reason)
 
 
 def _size_answers(profile: Profile) -> tuple[tuple[Answer, ...], str]:
@@ -83,31 +84,32 @@ def _size_answers(profile: Profile) -> tuple[tuple[Answer, ...], str]:
             profile.pinned("oversize_status"))
 
 
-def _sized(case: Case, profile: Profile) -> Outcome:
+def _sized(case: Case, profile: Profile) -> TargetExpectation:
     """A valid image of a given byte count: accepted up to 5,000,000 bytes, refused with a
     documented size answer above 5 MiB, either between (or as `max_image_bytes` pins)."""
     assert case.size is not None
     answers, why = _size_answers(profile)
     if case.size <= SIZE_ALWAYS_ACCEPTED:
-        return Outcome(True, (), case.expectation.reason)
+        return TargetExpectation(True, (), case.expectation.reason)
     limit = profile.max_image_bytes
     if limit is not None and case.size <= limit:
-        return Outcome(True, (), profile.pinned("max_image_bytes"))
+        return TargetExpectation(True, (), profile.pinned("max_image_bytes"))
     if case.size > SIZE_ALWAYS_REJECTED_ABOVE:
-        return Outcome(False, answers, f"above 5 MiB under either reading: {why}", True)
+        return TargetExpectation(False, answers, f"above 5 MiB under either reading: {why}", True)
     if limit is not None:
-        return Outcome(False, answers, f"{profile.pinned('max_image_bytes')}; {why}", True)
-    return Outcome(None, answers, case.expectation.reason, True)
+        pinned = profile.pinned("max_image_bytes")
+        return TargetExpectation(False, answers, f"{pinned}; {why}", True)
+    return TargetExpectation(None, answers, case.expectation.reason, True)
 
 
-def expected_outcome(case: Case, profile: Profile) -> Outcome:
-    """The outcome to assert for `case` on a target with `profile`."""
+def target_expectation(case: Case, profile: Profile) -> TargetExpectation:
+    """What to assert of an upload of `case` on a target with `profile`."""
     pin = profile.cases.get(case.name)
     if pin is not None:
         why = f"pinned by [profile.cases.{case.name}] status = {pin.status}"
         if pin.status == 201:
-            return Outcome(True, (), why)
-        return Outcome(False, (Answer(pin.status, pin.code),), why, _is_oversize(case))
+            return TargetExpectation(True, (), why)
+        return TargetExpectation(False, (Answer(pin.status, pin.code),), why, _is_oversize(case))
     if _is_valid_sized_image(case):
         return _sized(case, profile)
     return _from_case(case)
@@ -152,7 +154,7 @@ def profile_problems(profile: Profile) -> list[str]:
 def _is_open(case: Case) -> bool:
     """Undetermined by the contract: the case says so, or it is a valid image in the band
     between the two readings of "5 MB"."""
-    if case.expectation.evidence == UNDETERMINED:
+    if case.expectation.evidence == Evidence.UNDETERMINED:
         return True
     return _is_valid_sized_image(case) and case.size is not None and (
         SIZE_ALWAYS_ACCEPTED < case.size <= SIZE_ALWAYS_REJECTED_ABOVE)

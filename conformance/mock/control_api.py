@@ -22,15 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.contract import REQUIRED_SCOPE, DetailSpec
+from conformance.contract import PERSONAS, REQUIRED_SCOPE, DetailSpec
 
 from . import choices
-from .access import state_of
-from .auth import ALGORITHMS
 from .errors import mock_error
 from .routing import Endpoint, resource
+from .state import state_of
 from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
-from .world import PERSONAS
+from .tokens import ALGORITHMS
 
 PREFIX = "/__mock__"
 SECRET_HEADER = "X-Mock-Control-Secret"

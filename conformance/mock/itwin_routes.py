@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse, Response
 from conformance.contract import READ_ONLY_ID, DetailSpec
 
 from . import choices
-from .access import caller, itwin_for, state_of
+from .access import caller, itwin_for
 from .blobs import LARGE, SMALL
 from .errors import documented, mock_error
-from .images import drop_image
-from .state import MockState
+from .image_store import drop_image
+from .state import MockState, state_of
 from .streams import BodyNotJson, BodyTooLarge, BodyUnrepresentable, read_json
 from .world import DELETE, OWNER_ROLE, READ, ITwin, StoredImage, new_id
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from conformance.contract import REQUIRED_SCOPE
 
-from .access import state_of
+from .state import state_of
 from .streams import BodyTooLarge, read_limited
 from .world import User
 

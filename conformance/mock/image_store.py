@@ -1,4 +1,5 @@
-"""An iTwin's image: its body, the atomic swap that stores it, and GET/DELETE.
+"""An iTwin's stored image: the atomic swap that stores an upload, dropping an image, and
+the body that describes one.
 
 The two blobs of an upload are named by one image id and swapped in together in one
 synchronous step on the event loop, so no reader can pair the small image of one upload
@@ -8,20 +9,15 @@ their links answer 404 from then on.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from PIL import Image
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
 from . import choices
-from .access import caller, itwin_for, normalize_id, state_of
 from .blobs import LARGE, SMALL, Blob
-from .errors import ApiError, documented, mock_error
-from .imaging import TYPE_OF_FORMAT, Thumbnail, sniff
+from .errors import documented, mock_error
+from .image_headers import TYPE_OF_FORMAT, sniff
 from .state import MockState
-from .world import MODIFY, READ, ITwin, StoredImage, User, new_id
+from .thumbnails import Thumbnail, reencoded
+from .world import ITwin, StoredImage, User, new_id
 
 
 def image_body(state: MockState, origin: str, image: StoredImage) -> dict[str, Any]:
@@ -106,61 +102,3 @@ def overwrite_refused(state: MockState, itwin: ITwin, data: bytes) -> None:
         stored = state.blobs.get(LARGE, image.large_name)
         if stored is not None:
             state.blobs.put(LARGE, image.large_name, Blob(data, stored.content_type))
-
-
-def _image_not_found(state: MockState) -> ApiError:
-    if state.settings.broken("wrong-error-code"):
-        error = documented("ImageNotFound")
-        error.body["error"]["code"] = "ImageMissing"
-        return error
-    return documented("ImageNotFound")
-
-
-async def get_image(request: Request) -> Response:
-    user = caller(request)
-    itwin = itwin_for(request, user, READ)
-    state = state_of(request)
-    if itwin.image is None:
-        raise _image_not_found(state)
-    body = image_body(state, state.origin(request), itwin.image)
-    if state.settings.broken("get-links-broken"):
-        for key in ("smallImageUrl", "largeImageUrl"):
-            body["image"][key] = body["image"][key].replace("sig=", "sig=x")
-    return JSONResponse(body)
-
-
-async def delete_image(request: Request) -> Response:
-    user = caller(request)
-    state = state_of(request)
-    try:
-        itwin = itwin_for(request, user, MODIFY)
-    except ApiError as refusal:
-        _delete_anyway(request, state, refusal)
-        raise
-    if itwin.image is None:
-        if state.settings.broken("delete-idempotent"):
-            return Response(status_code=204)
-        raise _image_not_found(state)
-    previous, itwin.image = itwin.image, None
-    itwin.touch(user)
-    drop_image(state, previous)
-    return Response(status_code=204)
-
-
-def _delete_anyway(request: Request, state: MockState, refusal: ApiError) -> None:
-    """The "refused-delete-deletes" break: a 403 that deletes all the same."""
-    if refusal.status != 403 or not state.settings.broken("refused-delete-deletes"):
-        return
-    itwin = state.world.itwin(normalize_id(request.path_params["itwin_id"]) or "")
-    if itwin is not None:
-        previous, itwin.image = itwin.image, None
-        drop_image(state, previous)
-
-
-def reencoded(data: bytes) -> bytes:
-    """The same picture encoded again by Pillow (the "large-reencoded" break), with other
-    settings than any fixture's, so the bytes surely differ."""
-    with Image.open(io.BytesIO(data)) as image:
-        out = io.BytesIO()
-        image.save(out, image.format or "PNG", quality=70, optimize=True)
-        return out.getvalue()

@@ -1,9 +1,7 @@
-"""What an upload is, read from its first bytes; and the thumbnail made from it.
-
-`inspect` decides every rejection that the header settles (type, format, dimensions,
-ratio, pixel cap) without Pillow, in microseconds, so a decompression bomb is refused
-before anything is decoded. `thumbnail` then does the one full decode (JPEG in draft
-mode), which is where a truncated or corrupt image is found.
+"""The small image, made with Pillow: the one full decode of an upload (JPEG in draft mode),
+which is where a truncated or corrupt image is found; and, for a deliberate break, the
+upload encoded again. All of the mock's Pillow work is here (docs/mock.md measures its
+memory).
 """
 
 from __future__ import annotations
@@ -13,38 +11,14 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from conformance.contract import IMAGE_RATIO, DetailSpec
-
 from . import choices
 from .breaks import CONSTANT_THUMBNAIL_GREY, CONSTANT_THUMBNAIL_SIZE
+from .image_headers import JPEG, PNG, Header, ImageRejected
 from .settings import MockSettings
 
-PNG = "png"
-JPEG = "jpeg"
-FORMAT_OF_TYPE = {"image/png": PNG, "image/jpeg": JPEG}
-TYPE_OF_FORMAT = {fmt: content_type for content_type, fmt in FORMAT_OF_TYPE.items()}
 _PILLOW_FORMAT = {PNG: "PNG", JPEG: "JPEG"}
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Start-of-frame markers carry the dimensions; C4, C8 and CC share the range but are not.
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_JPEG_STANDALONE = frozenset(range(0xD0, 0xD9)) | {0x01}
 _WRITABLE_MODES = {JPEG: ("L", "RGB", "CMYK"), PNG: ("1", "L", "LA", "I;16", "P", "RGB", "RGBA")}
 _FALLBACK_MODE = {JPEG: "RGB", PNG: "RGBA"}
-
-
-class ImageRejected(Exception):
-    """The upload is not an acceptable image; `detail` says why (the 422's detail)."""
-
-    def __init__(self, detail: DetailSpec) -> None:
-        super().__init__(detail.message)
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Header:
-    format: str
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
@@ -53,70 +27,6 @@ class Thumbnail:
 
     data: bytes
     format: str
-
-
-def sniff(data: bytes) -> str | None:
-    if data.startswith(_PNG_SIGNATURE):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    return None
-
-
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from IHDR, which must be the first chunk."""
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        return None
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the first start-of-frame segment, skipping the others."""
-    i, end = 2, len(data)
-    while i < end:
-        if data[i] != 0xFF:
-            return None
-        while i < end and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= end:
-            return None
-        marker = data[i]
-        i += 1
-        if marker in _JPEG_STANDALONE:
-            continue
-        if marker in (0xD9, 0xDA) or i + 2 > end:  # end of image or scan before any frame
-            return None
-        length = int.from_bytes(data[i:i + 2], "big")
-        if marker in _JPEG_SOF:
-            if length < 8 or i + 7 > end:
-                return None
-            height = int.from_bytes(data[i + 3:i + 5], "big")
-            return int.from_bytes(data[i + 5:i + 7], "big"), height
-        if length < 2:
-            return None
-        i += length
-    return None
-
-
-def inspect(data: bytes, declared: str | None, settings: MockSettings) -> Header:
-    """The header of an upload declared as `declared` (png or jpeg; None: the bytes decide),
-    or ImageRejected."""
-    if not data:
-        raise ImageRejected(choices.EMPTY_IMAGE)
-    found = sniff(data)
-    if found is None:
-        raise ImageRejected(choices.NOT_AN_IMAGE)
-    if declared is not None and found != declared and not settings.sniff_ambiguous_types:
-        raise ImageRejected(choices.TYPE_MISMATCH)
-    size = png_size(data) if found == PNG else jpeg_size(data)
-    if size is None or 0 in size:
-        raise ImageRejected(choices.CORRUPT_IMAGE)
-    width, height = size
-    if max(width, height) > settings.max_ratio * min(width, height):
-        raise ImageRejected(IMAGE_RATIO)
-    if width * height > settings.max_pixels:
-        raise ImageRejected(choices.too_many_pixels(settings.max_pixels))
-    return Header(found, width, height)
 
 
 def thumbnail(data: bytes, header: Header, settings: MockSettings) -> Thumbnail:
@@ -242,3 +152,12 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     else:
         image.save(out, "PNG")
     return out.getvalue()
+
+
+def reencoded(data: bytes) -> bytes:
+    """The same picture encoded again by Pillow (the "large-reencoded" break), with other
+    settings than any fixture's, so the bytes surely differ."""
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.save(out, image.format or "PNG", quality=70, optimize=True)
+        return out.getvalue()

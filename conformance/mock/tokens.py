@@ -1,7 +1,7 @@
-"""Access tokens: the mock's RS256 key, minting, and the checks every API call makes.
+"""Access tokens: the mock's RS256 key, the tokens it mints, and what makes one valid.
 
-Each failure answers the catalogue's 401 with its exact message, in the order a gateway
-meets them: the header, its scheme, the token itself, then the scope.
+The token endpoint (identity_provider.py) and the control API mint them; every API call
+checks the bearer's (access.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from starlette.requests import Request
 
 from conformance.contract import REQUIRED_SCOPE
 
-from .errors import documented
-from .settings import MockSettings
-from .world import User, World
+from .world import User
 
 AUDIENCE = REQUIRED_SCOPE
 ALGORITHMS = ("RS256", "HS256", "none")
@@ -77,35 +74,3 @@ def has_scope(claims: dict[str, Any]) -> bool:
     if isinstance(scope, str):
         return REQUIRED_SCOPE in scope.split()
     return isinstance(scope, list) and REQUIRED_SCOPE in scope
-
-
-def _checks_expiry(request: Request, settings: MockSettings) -> bool:
-    if settings.broken("expiry-not-checked"):
-        return False
-    reading = request.method in ("GET", "HEAD")
-    return not (reading and settings.broken("expiry-checked-on-writes-only"))
-
-
-def authenticate(request: Request, tokens: TokenIssuer, world: World, issuer: str,
-                 settings: MockSettings) -> User:
-    """The caller, or the catalogue's 401 for the first check that fails."""
-    header = request.headers.get("authorization")
-    if header is None:
-        raise documented("HeaderNotFound")
-    parts = header.split(None, 1)
-    if not parts:
-        raise documented("InvalidHeaderValue")
-    scheme = parts[0]
-    if scheme.lower() != "bearer":
-        raise documented("InvalidAuthorizationScheme", scheme=scheme)
-    token = parts[1].strip() if len(parts) > 1 else ""
-    try:
-        claims = tokens.verify(token, issuer, check_expiry=_checks_expiry(request, settings))
-    except (jwt.PyJWTError, ValueError, TypeError):
-        raise documented("Unauthorized") from None
-    if not has_scope(claims) and not settings.broken("scope-not-checked"):
-        raise documented("RequiredScopeMissing")
-    user = world.user(claims.get("sub"))
-    if user is None:
-        raise documented("Unauthorized")
-    return user

@@ -1,8 +1,10 @@
-"""PUT /itwins/{id}/image: every check of an upload, cheapest first.
+"""PUT, GET and DELETE /itwins/{id}/image: the upload path, every check of an upload
+cheapest first, and reading and deleting an iTwin's image.
 
-After access: the Content-Type (a header), the declared length, then the body read as a
-stream up to the limit, the header checks of `imaging.inspect`, and only then the decode,
-on the bounded decode pool.
+An upload, after the access checks (access.py): the Content-Type (a header), the declared
+length, then the body read as a stream up to the limit, the header checks
+(`image_headers.inspect`), and only then the decode (`thumbnails.thumbnail`), on the bounded
+decode pool; the image is stored by `image_store.store_image`.
 
 Memory and fairness: the bodies held while they arrive are bounded in bytes, all uploads
 together (`upload_buffer`), and only the checks and the decode wait for one of the
@@ -21,14 +23,16 @@ from conformance.contract import ERRORS, IMAGE_TOO_BIG, DetailSpec
 from conformance.contract.catalogue import same_spacing
 
 from . import choices
-from .access import caller, itwin_for, state_of
+from .access import caller, itwin_for, normalize_id
 from .arrival import deadline_of
 from .errors import ApiError, documented, mock_error
-from .images import image_body, overwrite_refused, store_image
-from .imaging import FORMAT_OF_TYPE, ImageRejected, inspect, thumbnail
+from .image_headers import FORMAT_OF_TYPE, ImageRejected, inspect
+from .image_store import drop_image, image_body, overwrite_refused, store_image
 from .settings import MockSettings
+from .state import MockState, state_of
 from .streams import BodyTooLarge, read_limited
-from .world import MODIFY
+from .thumbnails import thumbnail
+from .world import MODIFY, READ
 
 
 def oversize(settings: MockSettings) -> ApiError:
@@ -96,3 +100,52 @@ async def upload_image(request: Request) -> Response:
                 raise rejected(exc.detail) from None
     image = store_image(state, itwin, user, header.format, data, small)
     return JSONResponse(image_body(state, state.origin(request), image), status_code=201)
+
+
+def _image_not_found(state: MockState) -> ApiError:
+    if state.settings.broken("wrong-error-code"):
+        error = documented("ImageNotFound")
+        error.body["error"]["code"] = "ImageMissing"
+        return error
+    return documented("ImageNotFound")
+
+
+async def get_image(request: Request) -> Response:
+    user = caller(request)
+    itwin = itwin_for(request, user, READ)
+    state = state_of(request)
+    if itwin.image is None:
+        raise _image_not_found(state)
+    body = image_body(state, state.origin(request), itwin.image)
+    if state.settings.broken("get-links-broken"):
+        for key in ("smallImageUrl", "largeImageUrl"):
+            body["image"][key] = body["image"][key].replace("sig=", "sig=x")
+    return JSONResponse(body)
+
+
+async def delete_image(request: Request) -> Response:
+    user = caller(request)
+    state = state_of(request)
+    try:
+        itwin = itwin_for(request, user, MODIFY)
+    except ApiError as refusal:
+        _delete_anyway(request, state, refusal)
+        raise
+    if itwin.image is None:
+        if state.settings.broken("delete-idempotent"):
+            return Response(status_code=204)
+        raise _image_not_found(state)
+    previous, itwin.image = itwin.image, None
+    itwin.touch(user)
+    drop_image(state, previous)
+    return Response(status_code=204)
+
+
+def _delete_anyway(request: Request, state: MockState, refusal: ApiError) -> None:
+    """The "refused-delete-deletes" break: a 403 that deletes all the same."""
+    if refusal.status != 403 or not state.settings.broken("refused-delete-deletes"):
+        return
+    itwin = state.world.itwin(normalize_id(request.path_params["itwin_id"]) or "")
+    if itwin is not None:
+        previous, itwin.image = itwin.image, None
+        drop_image(state, previous)
