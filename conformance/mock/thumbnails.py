@@ -145,6 +145,8 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     if image.mode not in _WRITABLE_MODES[fmt]:
         if image.mode.startswith("I"):  # 16-bit grey: scaled to 8 bits (convert would clip)
             image = image.convert("I").point(lambda value: value / 257).convert("L")
+        if image.mode == "P":  # its transparency is a palette entry's: RGBA reads it
+            image = image.convert("RGBA")
         image = image.convert(_FALLBACK_MODE[fmt])
     out = io.BytesIO()
     if fmt == JPEG:
