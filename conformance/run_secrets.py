@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from . import plugin as core
+from . import session
 from .redact import Redactor
 
 _redactor = pytest.StashKey[Redactor]()
@@ -28,9 +28,9 @@ _redactor = pytest.StashKey[Redactor]()
 def secrets_of(config: pytest.Config) -> list[str]:
     """Every secret this process knows of: the target's (tokens, client secrets, the mock's
     control secret) and every token its persona clients have sent."""
-    target = core.loaded_target(config)
+    target = session.loaded_target(config)
     found = target.secrets() if target is not None else []
-    for client in core.persona_clients(config):
+    for client in session.persona_clients(config):
         found.extend(client.tokens_sent)
     return found
 
