@@ -157,7 +157,7 @@ class Collector:
             self._fetched = self._fetch_thumbnails(item)
         for consumer in self.consumers:
             consumer.check(evidence, report)
-        self._fill(phase, report)
+        fill(phase, report, self.redactor)
         if call.when == "teardown":
             self._finish(item, evidence)
             setattr(report, WIRE, evidence.to_wire())
@@ -169,14 +169,6 @@ class Collector:
         excused = report.skipped and hasattr(report, "wasxfail")
         if call.excinfo is not None and (report.failed or excused) and evidence.failure is None:
             evidence.failure = failure_of(call.excinfo.value)
-
-    def _fill(self, phase: Phase, report: pytest.TestReport) -> None:
-        phase.outcome = report.outcome
-        phase.excused = hasattr(report, "wasxfail")
-        phase.duration = float(getattr(report, "duration", 0.0) or 0.0)
-        phase.message = self.redactor.text(one_line(report)) or None
-        if phase.verdict in ("failed", "error", "xfailed"):
-            phase.details = self.redactor.text(report.longreprtext)[:MAX_DETAILS]
 
     def _finish(self, item: pytest.Item, evidence: TestEvidence) -> None:
         evidence.traffic = spent(self.config) - self._traffic_at_start
@@ -204,6 +196,17 @@ class Collector:
         report.user_properties.extend(junit_properties(evidence.traffic))
         for consumer in self.consumers:
             consumer.take(evidence)
+
+
+def fill(phase: Phase, report: pytest.TestReport, redactor: Redactor) -> Phase:
+    """`phase` as its final report tells it, its texts redacted."""
+    phase.outcome = report.outcome
+    phase.excused = hasattr(report, "wasxfail")
+    phase.duration = float(getattr(report, "duration", 0.0) or 0.0)
+    phase.message = redactor.text(one_line(report)) or None
+    if phase.verdict in ("failed", "error", "xfailed"):
+        phase.details = redactor.text(report.longreprtext)[:MAX_DETAILS]
+    return phase
 
 
 def spent(config: pytest.Config) -> Traffic:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from ..client import DOWNLOAD, ApiClient, Exchange, TransportFailure
 from ..contract import UPLOAD_IMAGE
 from .model import ImagePair, Preview
@@ -92,10 +94,13 @@ def unfetched_thumbnails(item: Any, exchanges: list[Exchange],
     return found
 
 
-def thumbnail_fetcher() -> tuple[Callable[[str], Preview], Callable[[], None]]:
+def thumbnail_fetcher(transport: httpx.BaseTransport | None = None
+                      ) -> tuple[Callable[[str], Preview], Callable[[], None]]:
     """(fetch, close): `fetch(url)` previews the small image at `url`, a SAS link that
-    needs no token, capped in size, through a client of its own."""
-    client = ApiClient("", None, timeout=FETCH_TIMEOUT, max_blob_bytes=MAX_FETCH_BYTES)
+    needs no token, capped in size, through a client of its own (on `transport`, if given:
+    the project's tests give one)."""
+    client = ApiClient("", None, timeout=FETCH_TIMEOUT, max_blob_bytes=MAX_FETCH_BYTES,
+                       transport=transport)
 
     def fetch(url: str) -> Preview:
         try:

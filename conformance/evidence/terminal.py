@@ -44,6 +44,7 @@ class TerminalSummary(Consumer):
                 counts[(test.level, phase.outcome)] += 1
         return counts
 
+    @pytest.hookimpl(trylast=True)  # the run's totals close the summary
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         counts = self.by_level()
         if not counts:

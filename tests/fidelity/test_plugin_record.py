@@ -13,7 +13,7 @@ from conformance.fidelity.plugin import (
     NOT_RECORDED_MARKERS,
     NOT_SCENARIO_OPERATIONS,
 )
-from conformance.plugin import AREAS
+from conformance.markers import AREAS
 from tests.fidelity.fidelity_testkit import (
     SELECTION,
     Recorded,
