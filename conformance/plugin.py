@@ -1,10 +1,13 @@
-"""The pytest plugin: target selection, persona clients, scratch iTwins, evidence markers.
+"""The pytest plugin: its options, fixtures (the target, persona clients, scratch iTwins)
+and markers (areas, evidence levels: `conformance.markers`).
 
 With `--target FILE` the suite runs against that target, after a preflight (see
 `conformance.preflight`). Without it the embedded mock is started once per run on a free
 loopback port, in the controlling process (under xdist the workers get the target file it
 wrote), and the suite reaches it over HTTP like any other target. What decides whether a
-run may pass (stops, "nothing tested", --require-area) is in `conformance.gate`.
+run may pass (stops, "nothing tested", --require-area) is in `conformance.gate`; what the
+run knows per process (target, run id, clients) in `conformance.session`; what each test did,
+and every output made of it, in `conformance.evidence`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ the run spent by area (requests, bytes sent, 429s waited out)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ..contract import EVIDENCE_LEVELS
 from ..session import is_worker
 from .collector import Consumer, subscribe
-from .model import TestEvidence, traffic_by_area
+from .model import TestEvidence, Traffic, traffic_by_area
 
 COUNTED = ("passed", "failed", "skipped")
 THROTTLED = "throttled: "  # how plugin.py fails a test whose 429s outlast every retry
@@ -24,39 +25,38 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(summary, "conformance-terminal")
 
 
+@dataclass(frozen=True)
+class Spent:
+    area: str | None
+    traffic: Traffic
+
+
 class TerminalSummary(Consumer):
+    """Keeps of each test only what it prints: not its exchanges."""
+
     def __init__(self) -> None:
-        self.tests: list[TestEvidence] = []
+        self.counts: Counter[tuple[str, str]] = Counter()  # (level, outcome) -> tests
+        self.spent: list[Spent] = []
+        self.throttled = 0
 
     def take(self, evidence: TestEvidence) -> None:
-        self.tests.append(evidence)
-
-    def by_level(self) -> Counter[tuple[str, str]]:
-        """(level, outcome) -> tests; a test counts once, by its setup if that did not pass,
-        else by its call."""
-        counts: Counter[tuple[str, str]] = Counter()
-        for test in self.tests:
-            for phase in test.phases:
-                if test.level is None or phase.when not in ("setup", "call"):
-                    continue
-                if phase.outcome == "passed" and phase.when != "call":
-                    continue
-                counts[(test.level, phase.outcome)] += 1
-        return counts
+        self.counts.update(by_level(evidence))
+        self.spent.append(Spent(evidence.area, evidence.traffic))
+        self.throttled += any(p.outcome == "failed" and THROTTLED in (p.details or "")
+                              for p in evidence.phases)
 
     @pytest.hookimpl(trylast=True)  # the run's totals close the summary
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        counts = self.by_level()
-        if not counts:
+        if not self.counts:
             return
         terminalreporter.section("conformance by evidence level")
         for level in EVIDENCE_LEVELS:
-            row = ", ".join(f"{counts[(level, o)]} {o}" for o in COUNTED)
+            row = ", ".join(f"{self.counts[(level, o)]} {o}" for o in COUNTED)
             terminalreporter.write_line(f"{level:>13}: {row}")
         self._write_traffic(terminalreporter)
 
     def _write_traffic(self, terminalreporter: Any) -> None:
-        spent = traffic_by_area(self.tests)
+        spent = traffic_by_area(self.spent)
         if not any(t.requests or t.retries for t in spent.values()):
             return
         terminalreporter.section("conformance traffic")
@@ -67,8 +67,19 @@ class TerminalSummary(Consumer):
             if row.retries:
                 line += f", 429s waited out: {row.retries} ({row.retry_wait:.1f} s)"
             terminalreporter.write_line(line)
-        throttled = [t for t in self.tests if any(
-            p.outcome == "failed" and THROTTLED in (p.details or "") for p in t.phases)]
-        if throttled:
-            terminalreporter.write_line(f"throttled (429 past every retry): {len(throttled)} "
+        if self.throttled:
+            terminalreporter.write_line(f"throttled (429 past every retry): {self.throttled} "
                                         "tests failed", red=True)
+
+
+def by_level(test: TestEvidence) -> Counter[tuple[str, str]]:
+    """(level, outcome) -> 1 for a test of a level: by its setup if that did not pass, else
+    by its call."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for phase in test.phases:
+        if test.level is None or phase.when not in ("setup", "call"):
+            continue
+        if phase.outcome == "passed" and phase.when != "call":
+            continue
+        counts[(test.level, phase.outcome)] += 1
+    return counts

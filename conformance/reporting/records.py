@@ -29,6 +29,7 @@ from ..evidence.model import (
     traffic_by_area,
 )
 from ..exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
+from ..gate import NOT_RUN
 from .views import MAX_CALLS, MAX_EXCHANGE_VIEWS, Call, ExchangeView
 
 __all__ = ["ERROR", "FAILED", "OUTCOMES", "PASSED", "SKIPPED", "XFAILED", "XPASSED"]
@@ -112,7 +113,6 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
 VERDICTS = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error",
             4: "usage error", 5: "no tests ran", PYTEST_UNREACHABLE: "target unreachable",
             PYTEST_NOTHING_TESTED: "nothing tested"}
-NOT_RUN = "not run"
 # Where a run can stop before any test (conformance.gate): its verdict is "not run".
 BEFORE_START = ("configuration", "preflight")
 

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from conformance.control import MockControl
 from conformance.mock import MockSettings, serve_in_thread
+from tests.suite.suite_runs import REPO, run_command
 
-REPO = Path(__file__).resolve().parents[2]
 # Accepts 6:1 and 1:6, which the documented rule refuses: test_upload[ratio-6x1] fails.
 BROKEN = {"max_ratio": 6}
 FAILING = "test_upload_images.py::TestRatios::test_upload[ratio-6x1]"
@@ -120,14 +120,13 @@ def run_report(workdir: Path, extra: list[str], settings: dict[str, Any] | None 
         recorder.tokens.update(tomllib.loads(target.read_text())["personas"][p]["token"]
                                for p in ("org_admin", "expired", "no_scope"))
         if paths is None:
-            args = [sys.executable, "-m", "conformance", "run", "--target", str(target),
-                    "--report", "out", *extra]
-            cwd = workdir
+            result = run_command("run", "--target", str(target), "--report", "out", *extra,
+                                 cwd=workdir, timeout=600)
         else:
-            args = [sys.executable, "-m", "pytest", *paths, "--target", str(target),
-                    "--report", str(workdir / "out"), "-p", "no:cacheprovider", *extra]
-            cwd = REPO
-        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600)
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", *paths, "--target", str(target),
+                 "--report", str(workdir / "out"), "-p", "no:cacheprovider", *extra],
+                cwd=REPO, capture_output=True, text=True, timeout=600)
         secrets = sorted(recorder.tokens | recorder.signatures | set(client_secrets(mock)))
         return ReportRun(workdir / "out", result.returncode, result.stdout, result.stderr,
                          secrets, len(recorder.signatures), len(recorder.tokens))
