@@ -73,13 +73,14 @@ class TerminalSummary(Consumer):
 
 
 def by_level(test: TestEvidence) -> Counter[tuple[str, str]]:
-    """(level, outcome) -> 1 for a test of a level: by its setup if that did not pass, else
-    by its call."""
+    """(level, outcome) -> 1 for a test of a level, in pytest's own terms: passed or failed by
+    its call, skipped in setup or call. Errors (a failing setup), xfailed and xpassed are
+    pytest's other words, and its summary line counts them."""
     counts: Counter[tuple[str, str]] = Counter()
     for phase in test.phases:
-        if test.level is None or phase.when not in ("setup", "call"):
+        if test.level is None or phase.excused or phase.when not in ("setup", "call"):
             continue
-        if phase.outcome == "passed" and phase.when != "call":
+        if phase.when == "setup" and phase.outcome != "skipped":
             continue
         counts[(test.level, phase.outcome)] += 1
     return counts

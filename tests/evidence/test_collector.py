@@ -196,3 +196,23 @@ class TestRoles:
                                nodeid="conformance/suite/test_auth.py::TestHeader::test_x[y]",
                                name="test_x[y]")
         assert test_id(item) == "test_auth.py::TestHeader::test_x[y]"
+
+
+class TestTerminalCounts:
+    """By evidence level as pytest's summary words them: an error, an xfail and an xpass are
+    pytest's own categories, not passed, failed or skipped."""
+
+    @pytest.mark.parametrize(("phases", "expected"), [
+        ([Phase("setup", "passed"), Phase("call", "passed")], {("documented", "passed"): 1}),
+        ([Phase("setup", "passed"), Phase("call", "failed")], {("documented", "failed"): 1}),
+        ([Phase("setup", "skipped")], {("documented", "skipped"): 1}),
+        ([Phase("setup", "failed")], {}),
+        ([Phase("setup", "passed"), Phase("call", "skipped", excused=True)], {}),
+        ([Phase("setup", "passed"), Phase("call", "passed", excused=True)], {}),
+        ([Phase("setup", "passed"), Phase("call", "passed"), Phase("teardown", "failed")],
+         {("documented", "passed"): 1})])
+    def test_each_test_once_in_pytests_words(self, phases: list[Phase],
+                                             expected: dict[tuple[str, str], int]) -> None:
+        from conformance.evidence.terminal import by_level
+
+        assert dict(by_level(evidence(level="documented", phases=phases))) == expected
