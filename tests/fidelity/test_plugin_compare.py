@@ -123,7 +123,7 @@ class TestOversizeAnswered422:
         """The report's shape, pinned (its scenarios come from each test's evidence)."""
         _, base = compared_422
         document = report(base)
-        assert sorted(document) == ["counts", "known_differences", "known_applied",
+        assert sorted(document) == ["counts", "known_applied", "known_differences",
                                     "recording", "scenarios", "stale_known_differences",
                                     "target", "target_is_mock"]
         fields = {s["status"]: sorted(s) for s in document["scenarios"]}
