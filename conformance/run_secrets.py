@@ -1,11 +1,12 @@
 """The run's secrets, and the hooks that keep them out of what pytest itself writes.
 
-Report files and recordings are redacted by their writers (`conformance.reporting`,
-`conformance.fidelity`), with `redactor_for` below. What pytest shows on the terminal and
-hands to its JUnit writer comes from the test reports: a failure's text, captured output, a
-skip reason, a warning. Those are redacted here, in the process that ran the test, which
-alone knows every token its clients sent, before the terminal, the JUnit writer or (under
-xdist) the controlling process sees them.
+Each test's exchanges and failure texts are redacted where they are recorded
+(`conformance.evidence`), and report files and recordings again by their writers
+(`conformance.reporting`, `conformance.fidelity`), all with `redactor_for` below. What
+pytest shows on the terminal and hands to its JUnit writer comes from the test reports: a
+failure's text, captured output, a skip reason, a warning. Those are redacted here, in the
+process that ran the test, which alone knows every token its clients sent, before the
+terminal, the JUnit writer or (under xdist) the controlling process sees them.
 
 Loaded through `pytest_plugins` of `conformance.plugin`, so every run of the suite has it.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from . import plugin as core
+from . import session
 from .redact import Redactor
 
 _redactor = pytest.StashKey[Redactor]()
@@ -28,9 +29,9 @@ _redactor = pytest.StashKey[Redactor]()
 def secrets_of(config: pytest.Config) -> list[str]:
     """Every secret this process knows of: the target's (tokens, client secrets, the mock's
     control secret) and every token its persona clients have sent."""
-    target = core.loaded_target(config)
+    target = session.loaded_target(config)
     found = target.secrets() if target is not None else []
-    for client in core.persona_clients(config):
+    for client in session.persona_clients(config):
         found.extend(client.tokens_sent)
     return found
 

@@ -2,12 +2,13 @@
 difference.
 
 - `normalise`: exchanges as stable data, volatile values as numbered placeholders
-- `redact`: what must never be written (tokens, client secrets, SAS signatures)
+  (secrets are removed first, by `conformance.redact`)
 - `recording`: the file format, one JSON file per suite module
 - `compare`: one test's recorded exchanges against this run's
 - `known`: declared differences of a mock, and which are stale
 - `report`: the report in JSON, Markdown and HTML
-- `plugin`: the pytest options `--record`, `--compare` and friends
+- `plugin`: the pytest options `--record`, `--compare` and friends, and the two consumers of
+  the run's evidence behind them (`Recorder`, `Comparer`)
 - `command`: `itwin-conformance fidelity`
 
 See docs/fidelity.md for the workflow.

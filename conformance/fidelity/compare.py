@@ -26,8 +26,9 @@ from typing import Any
 
 from .paths import JsonPath, render
 
-Exchange = dict[str, Any]
-Indexed = tuple[int, Exchange]
+# An exchange as recorded: normalised JSON data (`normalise.Normaliser.exchange`).
+Recorded = dict[str, Any]
+Indexed = tuple[int, Recorded]
 
 CHANGED = "changed"
 MISSING = "missing"
@@ -128,7 +129,7 @@ class Identities:
         return None
 
 
-def signature(exchange: Exchange) -> str:
+def signature(exchange: Recorded) -> str:
     """What pairs exchanges: the request, with placeholder numbers dropped."""
     request = exchange.get("request", {})
     path = request.get("path")
@@ -136,7 +137,7 @@ def signature(exchange: Exchange) -> str:
                        _NUMBER.sub(">", path) if isinstance(path, str) else path])
 
 
-def _states_request_of(stated: Exchange, candidate: Exchange) -> bool:
+def _states_request_of(stated: Recorded, candidate: Recorded) -> bool:
     """A partial baseline's exchange matches a request that agrees on what it states."""
     wanted = stated.get("request", {})
     request = candidate.get("request", {})
@@ -252,11 +253,11 @@ class Comparer:
                 return
 
 
-def _compared(exchange: Exchange) -> Exchange:
+def _compared(exchange: Recorded) -> Recorded:
     return {k: v for k, v in exchange.items() if k not in NOT_COMPARED}
 
 
-def summary(exchange: Exchange) -> str:
+def summary(exchange: Recorded) -> str:
     """`PUT /itwins/<itwin-id:1>/image (upload-itwin-image) as org_admin -> 201`."""
     request = exchange.get("request", {})
     text = f"{request.get('method', '?')} {request.get('path', '?')}"
@@ -283,14 +284,14 @@ class TestComparison:
         self.recorded: list[Indexed] = list(enumerate(entry.get("exchanges", [])))
         self.comparer = Comparer(bool(entry.get("partial")))
 
-    def stage(self, run: Sequence[Exchange], phases: Iterable[str]) -> list[Difference]:
+    def stage(self, run: Sequence[Recorded], phases: Iterable[str]) -> list[Difference]:
         wanted = set(phases)
         return self.comparer.exchanges(
             [(i, e) for i, e in self.recorded if e.get("phase", "call") in wanted],
             [(i, e) for i, e in enumerate(run) if e.get("phase") in wanted])
 
 
-def render_text(differences: Sequence[Difference], recorded: Sequence[Exchange],
+def render_text(differences: Sequence[Difference], recorded: Sequence[Recorded],
                 heading: str) -> str:
     """A readable diff: the differences of each exchange under that exchange's request."""
     lines = [heading]

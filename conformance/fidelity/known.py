@@ -19,23 +19,22 @@ recording changed, and the excuse should go.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import allowlist
 from .compare import AGE, Difference
 from .paths import PathSyntaxError, Pattern, parse
 
 
-class KnownDifferencesError(Exception):
+class KnownDifferencesError(allowlist.AllowListError):
     """A known-differences file that cannot be used; the message says where."""
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")) + r"\Z")
+FORMAT = allowlist.Format("known-differences", "difference", ("path", "reason", "tests"),
+                          KnownDifferencesError)
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,12 @@ class KnownDifference:
     reason: str
     tests: tuple[str, ...]
 
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return self.tests
+
     def in_scope(self, scenario: str) -> bool:
-        return any(_glob(pattern).match(scenario) for pattern in self.tests)
+        return allowlist.in_scope(self, scenario)
 
     def covers(self, scenario: str, difference: Difference) -> bool:
         return difference.kind != AGE and self.in_scope(scenario) \
@@ -70,29 +73,11 @@ def load_known(path: str | Path | None) -> list[KnownDifference]:
     """The declarations in `path`; none if `path` is None."""
     if path is None:
         return []
-    source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnownDifferencesError(f"known-differences file {source} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise KnownDifferencesError(f"{source}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"difference"})
-    if unknown:
-        raise KnownDifferencesError(f"{source}: unknown key(s) {', '.join(unknown)}; "
-                                    "declare each as a [[difference]] table")
-    entries = data.get("difference", [])
-    if not isinstance(entries, list):
-        raise KnownDifferencesError(f"{source}: `difference` must be an array of tables")
-    return [_entry(table, i, f"{source}: difference {i + 1}") for i, table in enumerate(entries)]
+    return [_entry(table, index, where) for index, (where, table)
+            in enumerate(allowlist.read_entries(path, FORMAT))]
 
 
-def _entry(table: Any, index: int, where: str) -> KnownDifference:
-    if not isinstance(table, dict):
-        raise KnownDifferencesError(f"{where}: expected a table")
-    unknown = sorted(set(table) - {"path", "reason", "tests"})
-    if unknown:
-        raise KnownDifferencesError(f"{where}: unknown key(s) {', '.join(unknown)}")
+def _entry(table: dict[str, Any], index: int, where: str) -> KnownDifference:
     path, reason = table.get("path"), table.get("reason")
     if not isinstance(path, str) or not path.strip():
         raise KnownDifferencesError(f"{where}: `path` (a JSON path) is required")
@@ -108,8 +93,6 @@ def _entry(table: Any, index: int, where: str) -> KnownDifference:
     except PathSyntaxError as exc:
         raise KnownDifferencesError(f"{where}: {exc}") from None
     return KnownDifference(index, pattern, reason.strip(), tuple(tests))
-
-
 def excuse(known: Sequence[KnownDifference], scenario: str,
            differences: Sequence[Difference]) -> tuple[list[Difference], list[Excused]]:
     """Split `differences` of `scenario` into those still unexplained and those excused."""
@@ -127,4 +110,4 @@ def excuse(known: Sequence[KnownDifference], scenario: str,
 def stale(known: Sequence[KnownDifference], compared: Sequence[str],
           used: set[int]) -> list[KnownDifference]:
     """Declarations in scope of a compared test that excused nothing in any test."""
-    return [k for k in known if k.index not in used and any(k.in_scope(s) for s in compared)]
+    return allowlist.stale(known, compared, [k for k in known if k.index in used])

@@ -1,12 +1,13 @@
 """pytest plugin: `--record DIR` writes every suite test's exchanges; `--compare DIR` fails
 each test whose exchanges differ from that recording and lists them in a report.
 
-Where the work happens. Exchanges are normalised in the process that runs the test, as
-they happen (placeholders are numbered per test, so it does not matter which xdist worker
-runs which test, or in what order). Each test's result (its recorded entry, or its
-comparison) rides on its teardown report to the controlling process, which alone writes
-the recording and the report. So `-n 2` needs no shard files and records the same bytes
-as a serial run.
+Both are consumers of the run's evidence (`conformance.evidence`): a `Recorder` and a
+`Comparer` sharing what a scenario is. Exchanges are normalised per test (placeholders are
+numbered per test, so it does not matter which xdist worker runs which test, or in what
+order). The comparison runs where the test runs, at the end of its call and of its
+teardown, so a difference fails the test itself; its result rides back with the test's
+evidence. The controlling process alone writes the recording and the report. So `-n 2`
+needs no shard files and records the same bytes as a serial run.
 
 What is not a scenario. A test's recorded exchanges must be the same whatever ran before
 it on the same worker, so four kinds of traffic are left out:
@@ -22,21 +23,23 @@ it on the same worker, so four kinds of traffic are left out:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.client import DOWNLOAD, Exchange
-from conformance.contract import CREATE_ITWIN, DELETE_ITWIN
-from conformance.plugin import SUITE_DIR, add_exchange_listener, get_target
-from conformance.targets import Target
-
+from ..client import DOWNLOAD, Exchange
+from ..contract import CREATE_ITWIN, DELETE_ITWIN
+from ..evidence.collector import Consumer, subscribe
+from ..evidence.model import TestEvidence
 from ..redact import Redactor
 from ..run_secrets import redactor_for
+from ..session import get_target, is_worker
+from ..targets import Target
 from . import recording as rec
-from .compare import AGE, Difference, TestComparison, render_text
+from .compare import AGE, Difference, Recorded, TestComparison, render_text
 from .known import Excused, KnownDifference, KnownDifferencesError, excuse, load_known, stale
 from .normalise import Normaliser
 from .report import (
@@ -50,9 +53,6 @@ from .report import (
     write,
 )
 
-RECORD = "record"
-COMPARE = "compare"
-
 NOT_RECORDED_MARKERS = {
     "fuzz": "Schemathesis and Hypothesis generate the requests: which ones, and how many, "
             "change with the library version and the database of examples",
@@ -64,12 +64,14 @@ NOT_SCENARIO_OPERATIONS = {
 }
 # Tests about rate limiting: only they record the 429s they provoke.
 RATE_LIMIT_MARKER = "ratelimit"
+SKIPPED = "skipped"
 SKIPPED_HERE = "skipped in this run"
 NOT_RUN = "not run in this session"
 PHASES_AT = {"call": ("setup", "call"), "teardown": ("teardown",)}
 SUMMARY_LIMIT = 20
 COMPARE_OPTIONS = ("--known-differences", "--max-baseline-age", "--fidelity-report",
                    "--recorded-only")
+FINDING = "fidelity"  # the comparison's key in a test's evidence findings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,86 +102,51 @@ def pytest_configure(config: pytest.Config) -> None:
     if record is not None and compare is not None:
         raise pytest.UsageError("--record and --compare exclude each other: record one target, "
                                 "then compare another against that recording")
+    consumer: Fidelity
     if record is not None:
         for option in COMPARE_OPTIONS:
             if config.getoption(option) not in (None, False):
                 raise pytest.UsageError(f"{option} applies to --compare, not to --record")
-        plugin = FidelityPlugin(config, RECORD, Path(record))
+        consumer = Recorder(config, Path(record))
     else:
-        plugin = FidelityPlugin(config, COMPARE, Path(compare))
-    config.pluginmanager.register(plugin, "conformance-fidelity")
-    add_exchange_listener(config, plugin.observe)
+        consumer = Comparer(config, Path(compare))
+    config.pluginmanager.register(consumer, "conformance-fidelity")
+    subscribe(config, consumer)
 
 
-def in_suite(item: pytest.Item) -> bool:
-    return SUITE_DIR in Path(str(item.path)).parents
+def is_generated(evidence: TestEvidence) -> bool:
+    return any(marker in evidence.markers for marker in NOT_RECORDED_MARKERS)
 
 
-def is_generated(item: pytest.Item) -> bool:
-    return any(item.get_closest_marker(marker) for marker in NOT_RECORDED_MARKERS)
+def scenario_exchanges(evidence: TestEvidence) -> Iterator[tuple[str, Exchange]]:
+    """The exchanges of a test that make its scenario, with their phases (see the module
+    docstring for what is left out, and why)."""
+    keeps_rate_limits = RATE_LIMIT_MARKER in evidence.markers
+    downloaded: set[str] = set()
+    for when, exchange in evidence.exchanges_by_phase():
+        if exchange.operation in NOT_SCENARIO_OPERATIONS or exchange.preparation:
+            continue
+        if exchange.operation == DOWNLOAD:
+            # A blob fetched again through a link signed anew: the same fact, recorded once
+            # (whether a target re-signs within a test depends on the clock, not the API).
+            if exchange.path in downloaded:
+                continue
+            downloaded.add(exchange.path)
+        if exchange.status == 429 and not keeps_rate_limits:
+            continue
+        yield when, exchange
 
 
-@dataclass
-class Capture:
-    """What one running test has sent and received so far, and how it compares."""
+class Fidelity(Consumer):
+    """What recording and comparing share: the target, the redactor, what a scenario is."""
 
-    nodeid: str
-    normaliser: Normaliser
-    comparison: TestComparison | None
-    keeps_rate_limits: bool = False
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
-    outcomes: dict[str, str] = field(default_factory=dict)
-    differences: list[Difference] = field(default_factory=list)
-    excused: list[Excused] = field(default_factory=list)
-    compared_call: bool = False
-    downloaded: set[str] = field(default_factory=set)  # blob paths already recorded
+    needs_exchanges = True
 
-    def repeats_a_download(self, exchange: Exchange) -> bool:
-        """A blob fetched again through a link signed anew: the same fact, recorded once
-        (whether a target re-signs within a test depends on the clock, not on the API)."""
-        if exchange.operation != DOWNLOAD:
-            return False
-        seen = exchange.path in self.downloaded
-        self.downloaded.add(exchange.path)
-        return seen
-
-    @property
-    def outcome(self) -> str:
-        values = set(self.outcomes.values())
-        return next((o for o in ("failed", "skipped") if o in values), "passed")
-
-
-class FidelityPlugin:
-    """Records or compares the suite's exchanges; registered only with --record/--compare."""
-
-    def __init__(self, config: pytest.Config, mode: str, directory: Path) -> None:
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
         self.config = config
-        self.mode = mode
         self.directory = directory
-        self.is_worker = hasattr(config, "workerinput")
-        self.recording = rec.Recording()
-        self.known: list[KnownDifference] = []
-        self.known_file: Path | None = None
-        self.results: dict[str, dict[str, Any]] = {}
-        self.report: FidelityReport | None = None
-        self.capture: Capture | None = None
-        self.phase = "setup"
-        self.generated = False  # the running test is a suite test left out by design
-        self.recorded_count = 0
         self._target: Target | None = None
         self._redactor: Redactor | None = None
-        if mode == COMPARE:
-            self._load_comparison()
-
-    def _load_comparison(self) -> None:
-        try:
-            self.recording = rec.load(self.directory)
-            option = self.config.getoption("--known-differences")
-            default = self.directory / rec.KNOWN_DIFFERENCES_FILE
-            self.known_file = Path(option) if option else (default if default.exists() else None)
-            self.known = load_known(self.known_file)
-        except (rec.RecordingError, KnownDifferencesError) as exc:
-            raise pytest.UsageError(str(exc)) from None
 
     @property
     def target(self) -> Target:
@@ -193,6 +160,108 @@ class FidelityPlugin:
             self._redactor = redactor_for(self.config)
         return self._redactor
 
+    def is_scenario(self, evidence: TestEvidence) -> bool:
+        return evidence.in_suite and not is_generated(evidence)
+
+
+class Recorder(Fidelity):
+    """`--record DIR`: each scenario's exchanges, normalised, merged into the recording."""
+
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
+        super().__init__(config, directory)
+        self.entries: dict[str, rec.Entry] = {}
+
+    def take(self, evidence: TestEvidence) -> None:
+        if not self.is_scenario(evidence) or evidence.suite_outcome == SKIPPED:
+            return
+        normaliser = Normaliser(self.redactor)
+        self.entries[evidence.test_id] = {
+            "target": self.target.name, "mock": self.target.is_mock,
+            "outcome": evidence.suite_outcome,
+            "exchanges": [normaliser.exchange(exchange, when)
+                          for when, exchange in scenario_exchanges(evidence)]}
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if is_worker(self.config) or not self.entries:
+            return
+        existing = rec.load(self.directory) if self.directory.is_dir() else rec.Recording()
+        today = dt.date.today()
+        for test_id, entry in sorted(self.entries.items()):
+            existing.put(test_id, rec.merged_entry(entry, existing.entry(test_id), today))
+        rec.save(self.directory, existing, self.redactor)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not is_worker(self.config):
+            terminalreporter.section("mock fidelity")
+            terminalreporter.write_line(f"recorded {len(self.entries)} test(s) into "
+                                        f"{self.directory}")
+
+
+@dataclass
+class ScenarioResult:
+    """How one test compared with the recording; made where the test ran."""
+
+    test: str
+    status: str  # SAME, DIFFERENT, ONLY_IN_RUN, NOT_RECORDED or SKIPPED
+    # The suite's own verdict on this target, before the comparison had its say.
+    suite_outcome: str | None = None
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    excused: list[dict[str, Any]] = field(default_factory=list)
+    used: list[int] = field(default_factory=list)  # known differences that excused one
+
+    def to_json(self) -> dict[str, Any]:
+        """As the report lists it."""
+        data: dict[str, Any] = {"test": self.test, "status": self.status}
+        if self.suite_outcome is not None:
+            data["suite_outcome"] = self.suite_outcome
+        if self.status in (SAME, DIFFERENT):
+            data |= {"differences": self.differences, "excused": self.excused}
+        return data
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> ScenarioResult:
+        return cls(**data)
+
+
+@dataclass
+class Following:
+    """The comparison of the test running in this process, so far."""
+
+    nodeid: str
+    normaliser: Normaliser
+    comparison: TestComparison | None
+    exchanges: list[Recorded] = field(default_factory=list)  # normalised, in order
+    outcomes: dict[str, str] = field(default_factory=dict)  # by phase, before comparing
+    differences: list[Difference] = field(default_factory=list)
+    excused: list[Excused] = field(default_factory=list)
+    compared_call: bool = False
+
+    @property
+    def outcome(self) -> str:
+        values = set(self.outcomes.values())
+        return next((o for o in ("failed", SKIPPED) if o in values), "passed")
+
+
+class Comparer(Fidelity):
+    """`--compare DIR`: each scenario against the recording, failing the tests that differ;
+    the report of every scenario where the run is controlled."""
+
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
+        super().__init__(config, directory)
+        self.known: list[KnownDifference] = []
+        self.known_file: Path | None = None
+        self.following: Following | None = None
+        self.results: dict[str, ScenarioResult] = {}
+        self.report: FidelityReport | None = None
+        try:
+            self.recording = rec.load(directory)
+            option = config.getoption("--known-differences")
+            default = directory / rec.KNOWN_DIFFERENCES_FILE
+            self.known_file = Path(option) if option else (default if default.exists() else None)
+            self.known = load_known(self.known_file)
+        except (rec.RecordingError, KnownDifferencesError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+
     @property
     def apply_known(self) -> bool:
         """Known differences excuse a mock only, never the real service."""
@@ -202,7 +271,7 @@ class FidelityPlugin:
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         """--recorded-only: a partial baseline need not wait for tests it says nothing about."""
-        if self.mode != COMPARE or not config.getoption("--recorded-only"):
+        if not config.getoption("--recorded-only"):
             return
         keep = [item for item in items if self.recording.entry(item.nodeid) is not None]
         dropped = [item for item in items if self.recording.entry(item.nodeid) is None]
@@ -210,89 +279,56 @@ class FidelityPlugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
 
-    # Following a test ----------------------------------------------------------------
+    # Where the test runs ---------------------------------------------------------------
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        self.generated = in_suite(item) and is_generated(item)
-        self.capture = self._start(item) if in_suite(item) and not self.generated else None
-        try:
-            return (yield)
-        finally:
-            self.capture = None
-
-    def _start(self, item: pytest.Item) -> Capture:
-        normaliser = Normaliser(self.redactor)
-        entry = self.recording.entry(item.nodeid) if self.mode == COMPARE else None
-        return Capture(item.nodeid, normaliser, TestComparison(entry) if entry else None,
-                       keeps_rate_limits=item.get_closest_marker(RATE_LIMIT_MARKER) is not None)
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
-        self.phase = "setup"
-        return (yield)
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Any:
-        self.phase = "call"
-        return (yield)
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        self.phase = "teardown"
-        return (yield)
-
-    def observe(self, nodeid: str, exchange: Exchange) -> None:
-        capture = self.capture
-        if capture is None or nodeid != capture.nodeid:
+    def check(self, evidence: TestEvidence, report: pytest.TestReport) -> None:
+        if not evidence.in_suite:
             return
-        if exchange.operation in NOT_SCENARIO_OPERATIONS or exchange.preparation:
+        if is_generated(evidence):
+            if report.when == "teardown":
+                evidence.findings[FINDING] = asdict(ScenarioResult(evidence.test_id,
+                                                                   NOT_RECORDED))
             return
-        if capture.repeats_a_download(exchange):
-            return
-        if exchange.status == 429 and not capture.keeps_rate_limits:
-            return
-        capture.exchanges.append(capture.normaliser.exchange(exchange, self.phase))
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item,
-                                  call: pytest.CallInfo[None]) -> Any:
-        report: pytest.TestReport = yield
-        capture = self.capture
-        if capture is None:
-            if report.when == "teardown" and self.generated and self.mode == COMPARE:
-                report.fidelity = {"test": _scenario(item.nodeid),  # type: ignore[attr-defined]
-                                   "status": NOT_RECORDED}
-            return report
-        capture.outcomes[report.when] = report.outcome
-        if self.mode == COMPARE and report.when in PHASES_AT and capture.outcome != "skipped":
-            self._compare(capture, report)
+        following = self._follow(evidence)
+        following.outcomes[report.when] = report.outcome
+        if report.when in PHASES_AT and following.outcome != SKIPPED:
+            self._compare(following, evidence, report)
         if report.when == "teardown":
-            report.fidelity = self._result(capture)  # type: ignore[attr-defined]
-        return report
+            evidence.findings[FINDING] = asdict(self._result(following, evidence.test_id))
+            self.following = None
 
-    # Comparing -----------------------------------------------------------------------
+    def _follow(self, evidence: TestEvidence) -> Following:
+        if self.following is None or self.following.nodeid != evidence.nodeid:
+            entry = self.recording.entry(evidence.test_id)
+            self.following = Following(evidence.nodeid, Normaliser(self.redactor),
+                                       TestComparison(entry) if entry else None)
+        following = self.following
+        seen = list(scenario_exchanges(evidence))
+        following.exchanges += [following.normaliser.exchange(exchange, when)
+                                for when, exchange in seen[len(following.exchanges):]]
+        return following
 
-    def _compare(self, capture: Capture, report: pytest.TestReport) -> None:
-        if capture.comparison is None:
+    def _compare(self, following: Following, evidence: TestEvidence,
+                 report: pytest.TestReport) -> None:
+        comparison = following.comparison
+        if comparison is None:
             return
         phases: tuple[str, ...] = PHASES_AT[report.when]
         if report.when == "call":
-            capture.compared_call = True
-        elif not capture.compared_call:  # setup failed: no call report, compare it all now
+            following.compared_call = True
+        elif not following.compared_call:  # setup failed: no call report, compare it all now
             phases = ("setup", "call", "teardown")
-        found = capture.comparison.stage(capture.exchanges, phases)
+        found = comparison.stage(following.exchanges, phases)
         if phases[0] == "setup":  # the first comparison of this test
-            found = self._age(capture.comparison.entry) + found
-        scenario = _scenario(capture.nodeid)
+            found = self._age(comparison.entry) + found
         if self.apply_known:
-            found, excused = excuse(self.known, scenario, found)
-            capture.excused += excused
-        capture.differences += found
+            found, excused = excuse(self.known, evidence.test_id, found)
+            following.excused += excused
+        following.differences += found
         if found:
             heading = (f"fidelity: {len(found)} difference(s) from the recording in "
-                       f"{self.directory} ({scenario})")
-            _fail(report, render_text(found, capture.comparison.entry["exchanges"], heading))
+                       f"{self.directory} ({evidence.test_id})")
+            _fail(report, render_text(found, comparison.entry["exchanges"], heading))
 
     def _age(self, entry: rec.Entry) -> list[Difference]:
         limit = self.config.getoption("--max-baseline-age")
@@ -309,70 +345,37 @@ class FidelityPlugin:
                 f"{entry['last_passed']}, {age} days ago (--max-baseline-age {limit})"))]
         return []
 
-    def _result(self, capture: Capture) -> dict[str, Any]:
-        scenario = _scenario(capture.nodeid)
-        if capture.outcome == "skipped":
-            return {"test": scenario, "status": "skipped"}
-        if self.mode == RECORD:
-            return {"test": scenario, "status": "recorded", "entry": {
-                "target": self.target.name, "mock": self.target.is_mock,
-                "outcome": capture.outcome, "exchanges": capture.exchanges}}
-        if capture.comparison is None:
-            return {"test": scenario, "status": ONLY_IN_RUN, "suite_outcome": capture.outcome}
-        return {
-            "test": scenario, "status": DIFFERENT if capture.differences else SAME,
-            # The suite's own verdict on this target, before the comparison had its say.
-            "suite_outcome": capture.outcome,
-            "differences": [d.to_json() for d in capture.differences],
-            "excused": [e.to_json() for e in capture.excused],
-            "in_scope": [k.index for k in self.known if k.in_scope(scenario)],
-            "used": sorted({e.by.index for e in capture.excused}),
-        }
+    def _result(self, following: Following, test: str) -> ScenarioResult:
+        if following.outcome == SKIPPED:
+            return ScenarioResult(test, SKIPPED)
+        if following.comparison is None:
+            return ScenarioResult(test, ONLY_IN_RUN, following.outcome)
+        return ScenarioResult(
+            test, DIFFERENT if following.differences else SAME, following.outcome,
+            differences=[d.to_json() for d in following.differences],
+            excused=[e.to_json() for e in following.excused],
+            used=sorted({e.by.index for e in following.excused}))
 
-    # The controlling process: collect, then write ----------------------------------
+    # Where the run is controlled: gather, then write -----------------------------------
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        result = getattr(report, "fidelity", None)
-        if report.when == "teardown" and isinstance(result, dict):
-            self.results[report.nodeid] = result
+    def take(self, evidence: TestEvidence) -> None:
+        if FINDING in evidence.findings:
+            self.results[evidence.nodeid] = ScenarioResult.from_wire(
+                evidence.findings[FINDING])
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.is_worker:
+        if is_worker(self.config):
             return
-        if self.mode == RECORD:
-            self._write_recording()
-        else:
-            self._write_report()
-
-    def _write_recording(self) -> None:
-        recorded = {nodeid: r["entry"] for nodeid, r in self.results.items()
-                    if r["status"] == "recorded"}
-        if not recorded:
-            return
-        existing = rec.load(self.directory) if self.directory.is_dir() else rec.Recording()
-        today = dt.date.today()
-        for nodeid, entry in sorted(recorded.items()):
-            existing.put(nodeid, rec.merged_entry(entry, existing.entry(nodeid), today))
-        rec.save(self.directory, existing, self.redactor)
-        self.recorded_count = len(recorded)
-
-    def _write_report(self) -> None:
-        scenarios = []
-        compared = []
-        for result in self.results.values():
-            status = result["status"]
-            if status == "skipped":
-                continue
-            scenarios.append({k: v for k, v in result.items() if k not in ("in_scope", "used")})
-            if status in (SAME, DIFFERENT):
-                compared.append(result["test"])
-        ran = {r["test"] for r in self.results.values() if r["status"] != "skipped"}
-        skipped = {r["test"] for r in self.results.values() if r["status"] == "skipped"}
+        ran = [r for r in self.results.values() if r.status != SKIPPED]
+        scenarios = [r.to_json() for r in ran]
+        compared = [r.test for r in ran if r.status in (SAME, DIFFERENT)]
+        skipped = {r.test for r in self.results.values() if r.status == SKIPPED}
+        tested = {r.test for r in ran}
         for scenario in self.recording.scenario_ids():
-            if scenario not in ran:
+            if scenario not in tested:
                 scenarios.append({"test": scenario, "status": ONLY_IN_RECORDING,
                                   "note": SKIPPED_HERE if scenario in skipped else NOT_RUN})
-        used = {i for r in self.results.values() for i in r.get("used", [])}
+        used = {i for r in self.results.values() for i in r.used}
         applied = bool(self.known) and self.apply_known
         self.report = FidelityReport(
             recording=str(self.directory), target=self.target.name,
@@ -384,24 +387,10 @@ class FidelityPlugin:
         if directory:
             write(self.report, directory, self.redactor)
 
-    def _list(self, write: Any, label: str, chosen: Any) -> None:
-        assert self.report is not None
-        names = sorted(s["test"] for s in self.report.scenarios if chosen(s))
-        for name in names[:SUMMARY_LIMIT]:
-            write(f"  {label}: {name}")
-        if len(names) > SUMMARY_LIMIT:
-            write(f"  ... and {len(names) - SUMMARY_LIMIT} more ({label})")
-
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker:
+        if is_worker(self.config) or self.report is None:
             return
         write = terminalreporter.write_line
-        if self.mode == RECORD:
-            terminalreporter.section("mock fidelity")
-            write(f"recorded {self.recorded_count} test(s) into {self.directory}")
-            return
-        if self.report is None:
-            return
         terminalreporter.section("mock fidelity")
         counts = self.report.counts()
         write(", ".join(f"{counts[s]} {STATUS_TEXT[s].split(' (')[0]}"
@@ -421,6 +410,14 @@ class FidelityPlugin:
         if directory:
             write(f"report: {Path(directory) / 'fidelity.md'}")
 
+    def _list(self, write: Any, label: str, chosen: Any) -> None:
+        assert self.report is not None
+        names = sorted(s["test"] for s in self.report.scenarios if chosen(s))
+        for name in names[:SUMMARY_LIMIT]:
+            write(f"  {label}: {name}")
+        if len(names) > SUMMARY_LIMIT:
+            write(f"  ... and {len(names) - SUMMARY_LIMIT} more ({label})")
+
 
 def _why_undated(entry: rec.Entry) -> str:
     if entry.get("partial"):
@@ -428,10 +425,6 @@ def _why_undated(entry: rec.Entry) -> str:
     if entry.get("mock"):
         return f"recorded on {entry.get('target')}, a mock"
     return f"it never passed on {entry.get('target')}"
-
-
-def _scenario(nodeid: str) -> str:
-    return rec.scenario_id(*rec.split_nodeid(nodeid))
 
 
 def _fail(report: pytest.TestReport, text: str) -> None:

@@ -30,11 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..files import write_atomically
 from ..redact import Redactor, checked
 
 FORMAT = 1
@@ -121,15 +121,6 @@ def save(directory: str | os.PathLike[str], recording: Recording, redactor: Reda
         write_atomically(path, text)
         written.append(path)
     return written
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Readers never see half a file, even when a recording is interrupted."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(temp, 0o644)  # recordings are committed; they hold nothing secret
-    os.replace(temp, path)
 
 
 def merged_entry(new: Entry, previous: Entry | None, today: dt.date) -> Entry:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from ..redact import Redactor, checked
-from .recording import write_atomically
 
 SAME = "same"
 DIFFERENT = "different"

@@ -32,10 +32,10 @@ def cause_of(record: TestRecord) -> str:
     pin = PIN.search(message)
     if pin:
         return pin.group(0)
-    failure = record.summary.get("failure") or {}
-    if failure.get("kind") == "contract" and failure.get("violations"):
+    failure = record.failure
+    if failure is not None and failure.kind == "contract" and failure.violations:
         return "contract violation: " + "; ".join(
-            _general(v) for v in sorted(set(failure["violations"])))
+            _general(v) for v in sorted(set(failure.violations)))
     transport = TRANSPORT.search(message)
     if transport:
         kind, what, error = transport.groups()

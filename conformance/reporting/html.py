@@ -1,6 +1,7 @@
 """report.html: one self-contained page to look into a run.
 
-The verdict (and why, when the run was not run or tested nothing), the failures indexed by
+The verdict (and why, when the run was not run or tested nothing), the counts, what the
+run sent by area, the failures indexed by
 cause, the skipped tests by reason, then each test with its outcome, the rule it checks,
 its failure, its redacted exchanges and, for uploads, the fixture sent beside the
 thumbnail the target made. Everything is inline
@@ -14,8 +15,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..evidence.model import ImagePair, Preview
 from .causes import by_cause, by_skip_reason
 from .records import OUTCOMES, Run, TestRecord
+from .views import ExchangeView
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1f24}
@@ -62,7 +65,7 @@ def e(value: Any) -> str:
 
 def render(run: Run) -> str:
     title = f"Conformance: {run.verdict} ({run.target_name or 'target'})"
-    body = [_heading(run), _counts(run, "area"), _counts(run, "evidence"),
+    body = [_heading(run), _counts(run, "area"), _counts(run, "evidence"), _traffic(run),
             _deviations(run), _problem_index(run), _skipped(run), _tests(run)]
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(title)}</title><style>{STYLE}</style></head>\n"
@@ -97,6 +100,19 @@ def _counts(run: Run, attribute: str) -> str:
                    + "</tr>" for name, c in table.items())
     return (f"<table class=\"counts\" id=\"by-{attribute}\"><tr><th>{attribute}</th>{head}"
             f"</tr>{rows}</table>")
+
+
+def _traffic(run: Run) -> str:
+    """What the run spent by area: requests, bytes sent, 429s waited out."""
+    if not run.traffic:
+        return ""
+    rows = "".join(f"<tr><td>{e(area)}</td><td>{t.requests}</td><td>{t.bytes_sent:,}</td>"
+                   f"<td>{t.retries}</td><td>{t.retry_wait:.1f}</td>"
+                   f"<td>{t.pace_wait:.1f}</td></tr>" for area, t in run.traffic.items())
+    return ("<table class=\"traffic\" id=\"traffic\"><tr><th>area</th><th>requests</th>"
+            "<th>bytes sent</th><th>429 retries</th><th>waited (s)</th><th>paced (s)</th></tr>"
+            + rows
+            + "</table>")
 
 
 def _deviations(run: Run) -> str:
@@ -152,73 +168,68 @@ def _tests(run: Run) -> str:
 def _test(index: int, record: TestRecord) -> str:
     """One test: a header line, its image pairs always in view, the rest folded (open for
     a failure)."""
-    s = record.summary
     meta = " · ".join(x for x in (record.evidence, record.area, f"{record.duration:.2f} s",
                                   f"{record.retries} retries" if record.retries else "") if x)
     opened = " open" if record.is_problem else ""
     message = (f"<p class=\"message\">{e(record.message)}</p>"
                if record.message and record.outcome != "passed" else "")
-    views = len(s.get("exchanges", []))
+    views = len(record.exchanges)
     return (f"<section class=\"test {e(record.outcome)}\" id=\"t{index}\" "
             f"data-test=\"{e(record.test_id)}\" "
             f"data-outcome=\"{e(record.outcome)}\" data-area=\"{e(record.area or '')}\" "
             f"data-evidence=\"{e(record.evidence or '')}\">"
             f"<div class=\"line\"><span class=\"badge\">{e(record.outcome)}</span>"
             f"<code>{e(record.test_id)}</code> <span class=\"meta\">{e(meta)}</span></div>"
-            + message + _pairs(s.get("images", []))
+            + message + _pairs(record.images)
             + f"<details{opened}><summary>rule, result and {views} exchanges</summary>"
-            + _facts(record) + _exchanges(s) + "</details></section>")
+            + _facts(record) + _exchanges(record) + "</details></section>")
 
 
 def _facts(record: TestRecord) -> str:
-    s = record.summary
-    rows = [("rule", s.get("rule")), ("result", record.message),
-            ("personas", ", ".join(s.get("personas", []))),
-            ("statuses", ", ".join(map(str, s.get("statuses", []))))]
+    rows = [("rule", record.rule), ("result", record.message),
+            ("personas", ", ".join(record.personas)),
+            ("statuses", ", ".join(map(str, record.statuses)))]
     deviation = record.deviation
     if deviation:
-        rows.append(("known deviation", f"{deviation.get('reason')} ({deviation.get('link')}, "
-                                        f"until {deviation.get('expires')})"))
-    for violation in (s.get("failure") or {}).get("violations", []):
+        rows.append(("known deviation", f"{deviation.reason} ({deviation.link}, "
+                                        f"until {deviation.expires})"))
+    for violation in record.failure.violations if record.failure else ():
         rows.append(("violation", violation))
     table = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows if v)
     details = f"<pre class=\"failure\">{e(record.details)}</pre>" if record.details else ""
     return f"<table class=\"facts\">{table}</table>{details}"
 
 
-def _pairs(pairs: list[dict[str, Any]]) -> str:
+def _pairs(pairs: list[ImagePair]) -> str:
     if not pairs:
         return ""
     return "<div class=\"pairs\">" + "".join(_pair(p) for p in pairs) + "</div>"
 
 
-def _pair(pair: dict[str, Any]) -> str:
-    label = f"{pair.get('label')}: {pair.get('content_type') or 'no Content-Type'} -> " \
-            f"{pair.get('status')}"
-    thumbnail = pair.get("thumbnail")
-    if thumbnail is None:
-        note = "no thumbnail: refused" if pair.get("status") != 201 else "thumbnail not fetched"
+def _pair(pair: ImagePair) -> str:
+    label = f"{pair.label}: {pair.content_type or 'no Content-Type'} -> {pair.status}"
+    if pair.thumbnail is None:
+        note = "no thumbnail: refused" if pair.status != 201 else "thumbnail not fetched"
         right = f"<figure class=\"thumbnail missing\"><figcaption>{e(note)}</figcaption></figure>"
     else:
-        right = _figure("thumbnail", "thumbnail the target made", thumbnail)
-    return (f"<div class=\"pair\" data-status=\"{e(pair.get('status'))}\">"
+        right = _figure("thumbnail", "thumbnail the target made", pair.thumbnail)
+    return (f"<div class=\"pair\" data-status=\"{e(pair.status)}\">"
             f"<div class=\"label\">{e(label)}</div>"
-            + _figure("fixture", f"uploaded {pair.get('label')}", pair.get("fixture") or {})
-            + right + "</div>")
+            + _figure("fixture", f"uploaded {pair.label}", pair.fixture) + right + "</div>")
 
 
-def _figure(kind: str, alt: str, picture: dict[str, Any]) -> str:
-    uri = picture.get("data_uri")
+def _figure(kind: str, alt: str, picture: Preview) -> str:
+    uri = picture.data_uri
     image = f"<img class=\"{kind}\" alt=\"{e(alt)}\" src=\"{e(uri)}\">" if uri else ""
     return (f"<figure class=\"{kind}\">{image}<figcaption>{e(kind)}: "
-            f"{e(picture.get('description'))}</figcaption></figure>")
+            f"{e(picture.description)}</figcaption></figure>")
 
 
-def _exchanges(summary: dict[str, Any]) -> str:
-    views = summary.get("exchanges", [])
+def _exchanges(record: TestRecord) -> str:
+    views = record.exchanges
     if not views:
         return ""
-    total = summary.get("exchanges_total", len(views))
+    total = record.exchanges_total
     more = f" (first {len(views)} of {total})" if total > len(views) else ""
     rows = "".join(_exchange_row(x) for x in views)
     return (f"<p>{len(views)} exchanges{more}</p>"
@@ -226,15 +237,14 @@ def _exchanges(summary: dict[str, Any]) -> str:
             f"<th>ms</th><th>detail</th></tr>{rows}</table>")
 
 
-def _exchange_row(x: dict[str, Any]) -> str:
-    request, response = x.get("request", {}), x.get("response", {})
-    sent = "\n".join(f"{k}: {v}" for k, v in request.get("headers", {}).items())
-    got = "\n".join(f"{k}: {v}" for k, v in response.get("headers", {}).items())
-    detail = (f"request ({request.get('size', 0):,} bytes)\n{sent}\n\nresponse\n{got}\n\n"
-              f"{response.get('body', '')}")
-    retry = f" (retry {x['retries']})" if x.get("retries") else ""
-    return (f"<tr><td>{e(x.get('persona') or '(none)')}</td>"
-            f"<td>{e(x.get('method'))} {e(x.get('path'))}<br>{e(x.get('operation'))}</td>"
-            f"<td>{e(x.get('status'))}{e(retry)}</td><td>{e(x.get('elapsed_ms'))}</td>"
+def _exchange_row(x: ExchangeView) -> str:
+    sent = "\n".join(f"{k}: {v}" for k, v in x.request_headers.items())
+    got = "\n".join(f"{k}: {v}" for k, v in x.response_headers.items())
+    detail = (f"request ({x.request_size:,} bytes)\n{sent}\n\nresponse\n{got}\n\n{x.body}")
+    call = x.call
+    retry = f" (retry {call.retries})" if call.retries else ""
+    return (f"<tr><td>{e(call.persona or '(none)')}</td>"
+            f"<td>{e(call.method)} {e(call.path)}<br>{e(call.operation)}</td>"
+            f"<td>{e(call.status)}{e(retry)}</td><td>{e(x.elapsed_ms)}</td>"
             f"<td><details><summary>headers, body</summary><pre>{e(detail)}</pre></details>"
             f"</td></tr>")

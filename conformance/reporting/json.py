@@ -2,7 +2,9 @@
 
 The format is versioned (`format`); fields are only ever added within a version. Exchange
 bodies and image previews stay in the HTML report; here each test keeps its calls
-(persona, operation, method, path, status, retries), which is what a script compares.
+(persona, operation, method, path, status, retries), which is what a script compares, and
+what it spent (`traffic`: requests, bytes sent, 429 retries, seconds waited for them), which
+the run's `traffic` sums by area and in all.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def document(run: Run) -> dict[str, Any]:
         "counts_by_area": {k: dict(v) for k, v in run.counts_by("area").items()},
         "counts_by_evidence": {k: dict(v) for k, v in run.counts_by("evidence").items()},
         "retries": run.retries,
+        "traffic": {area: spent.as_dict() for area, spent in run.traffic.items()},
         "known_deviations": {
             "expired": [d.as_dict() for d in run.expired],
             "now_passing": [r.test_id for r in run.now_passing],

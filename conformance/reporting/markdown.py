@@ -2,7 +2,8 @@
 
 Written for the person deciding whether a release may go: the verdict first (and why, when
 it is neither pass nor fail: not run, nothing tested), then counts by area and evidence
-level, then the failures grouped by cause, each with the contract rule it broke, then what
+level, then what the run sent by area, then the failures grouped by cause, each with the
+contract rule it broke, then what
 the known deviations excused or no longer need, then who was not tested and why. Bounded in
 size (GitHub takes at most 1 MiB per step summary): failures beyond a limit are counted,
 and the JSON and HTML reports hold them all.
@@ -23,7 +24,8 @@ PERSONA_SKIP = re.compile(r"persona (?P<persona>\S+) is not in (?:the )?target")
 
 
 def render(run: Run) -> str:
-    parts = [_heading(run), _counts("area", run), _counts("evidence", run), _failures(run),
+    parts = [_heading(run), _counts("area", run), _counts("evidence", run), _traffic(run),
+             _failures(run),
              _deviations(run), _skipped_personas(run), _other_skips(run)]
     return "\n\n".join(part for part in parts if part) + "\n"
 
@@ -61,6 +63,18 @@ def _counts(attribute: str, run: Run) -> str:
     return "\n".join(lines)
 
 
+def _traffic(run: Run) -> str:
+    """What the run spent by area: requests, bytes sent, 429s waited out."""
+    spent = run.traffic
+    if not spent:
+        return ""
+    lines = ["## Traffic", "", "| area | requests | MB sent | 429 retries | waited (s) | "
+             "paced (s) |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {area} | {t.requests} | {t.bytes_sent / 1e6:.1f} | {t.retries} | "
+              f"{t.retry_wait:.1f} | {t.pace_wait:.1f} |" for area, t in spent.items()]
+    return "\n".join(lines)
+
+
 def _failures(run: Run) -> str:
     """One heading per cause, the tests under it; details for the first
     MAX_FAILURES_SHOWN failures of the page, names only for the rest."""
@@ -88,21 +102,20 @@ def _failures(run: Run) -> str:
 
 
 def _failure(record: TestRecord) -> list[str]:
-    s = record.summary
     where = ", ".join(x for x in (record.evidence, record.area) if x)
     lines = [f"#### `{record.test_id}`", "",
              f"- **{record.outcome}**" + (f" ({where})" if where else "")]
-    if s.get("rule"):
-        lines.append(f"- Rule: {_cell(s['rule'])}")
-    failure = s.get("failure") or {}
-    for violation in failure.get("violations", [])[:5]:
+    if record.rule:
+        lines.append(f"- Rule: {_cell(record.rule)}")
+    failure = record.failure
+    for violation in (failure.violations if failure else ())[:5]:
         lines.append(f"- Violation: `{_code(violation)}`")
-    if failure.get("exchange"):
-        lines.append(f"- Response: `{_code(failure['exchange'])}`")
+    if failure is not None and failure.exchange:
+        lines.append(f"- Response: `{_code(failure.exchange)}`")
     if record.message:
         lines.append(f"- Broke: {_cell(record.message)}")
-    if s.get("personas"):
-        lines.append(f"- Personas: {', '.join(s['personas'])}")
+    if record.personas:
+        lines.append(f"- Personas: {', '.join(record.personas)}")
     return [*lines, ""]
 
 
@@ -116,15 +129,14 @@ def _deviations(run: Run) -> str:
         lines.append("")
     if run.now_passing:
         lines += ["### Known deviations whose test now passes (remove them)", ""]
-        lines += [f"- `{r.test_id}`: entry `{(r.deviation or {}).get('test')}`"
+        lines += [f"- `{r.test_id}`: entry `{r.deviation.test if r.deviation else None}`"
                   for r in run.now_passing]
         lines.append("")
     if run.excused:
         lines += ["### Expected failures (known deviations)", "",
                   "| test | reason | link | until |", "|---|---|---|---|"]
-        lines += [f"| `{r.test_id}` | {_cell((r.deviation or {}).get('reason', ''))} | "
-                  f"{(r.deviation or {}).get('link', '')} | "
-                  f"{(r.deviation or {}).get('expires', '')} |" for r in run.excused]
+        lines += [f"| `{r.test_id}` | {_cell(d.reason)} | {d.link} | {d.expires} |"
+                  for r in run.excused if (d := r.deviation)]
         lines.append("")
     if run.unused:
         lines += ["### Known deviations that matched no test in this run", ""]

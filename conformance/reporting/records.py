@@ -1,32 +1,38 @@
-"""One record per test, assembled by the controller from the phase reports it receives.
+"""What the report files say about each test, and about the run.
 
-A test arrives as up to three reports (setup, call, teardown), possibly interleaved with
-other tests' under xdist. Its outcome is decided from all three the way pytest counts it
-(an error in setup or teardown is an error, an excused failure is xfailed), and the
-summary the running process attached to the teardown report fills in the rest.
+A test's record is read from its evidence (`conformance.evidence`): its outcome as pytest
+counts it (the worst phase decides: an error in setup or teardown is an error, an excused
+failure is xfailed), what it called and how, how it failed, what it spent.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
+from ..client import DOWNLOAD
+from ..deviations import Deviation
+from ..evidence.model import (
+    ERROR,
+    FAILED,
+    OUTCOMES,
+    PASSED,
+    SKIPPED,
+    XFAILED,
+    XPASSED,
+    Failure,
+    ImagePair,
+    TestEvidence,
+    Traffic,
+    traffic_by_area,
+)
 from ..exitcodes import PYTEST_NOTHING_TESTED, PYTEST_UNREACHABLE
-from ..redact import Redactor
-from .collect import SUMMARY_PROPERTY
-from .deviations import Deviation
+from ..gate import NOT_RUN
+from .views import MAX_CALLS, MAX_EXCHANGE_VIEWS, Call, ExchangeView
 
-PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED = (
-    "passed", "failed", "error", "skipped", "xfailed", "xpassed")
-OUTCOMES = (PASSED, FAILED, ERROR, XFAILED, XPASSED, SKIPPED)
-MAX_DETAILS = 8000  # characters of a failure's full text kept per test
-# Severity: a test's record takes the outcome of its worst phase (a passing call with a
-# failing teardown is an error; an excused failure outranks a pass).
-RANK = {PASSED: 0, XPASSED: 1, SKIPPED: 2, XFAILED: 3, FAILED: 4, ERROR: 5}
+__all__ = ["ERROR", "FAILED", "OUTCOMES", "PASSED", "SKIPPED", "XFAILED", "XPASSED"]
 
 
 @dataclass
@@ -36,33 +42,47 @@ class TestRecord:
     __test__ = False  # not a pytest test class, despite the name
 
     nodeid: str
+    test_id: str
     outcome: str = PASSED
     duration: float = 0.0
     message: str | None = None  # the one line: assertion, skip reason or xfail reason
     details: str | None = None  # the failure's (or excused failure's) full text, bounded
-    summary: dict[str, Any] = field(default_factory=dict)
-    retries_property: int = 0  # the plugin's own per-test count ("retries")
-    rank: int = -1  # RANK of `outcome` once a phase has decided it
+    evidence: str | None = None  # its evidence level
+    area: str | None = None
+    rule: str | None = None
+    failure: Failure | None = None
+    deviation: Deviation | None = None
+    worker: str | None = None
+    traffic: Traffic = field(default_factory=Traffic)
+    personas: list[str] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    exchanges: list[ExchangeView] = field(default_factory=list)
+    exchanges_total: int = 0
+    images: list[ImagePair] = field(default_factory=list)
 
-    @property
-    def test_id(self) -> str:
-        return str(self.summary.get("id") or self.nodeid)
-
-    @property
-    def evidence(self) -> str | None:
-        return self.summary.get("evidence")
-
-    @property
-    def area(self) -> str | None:
-        return self.summary.get("area")
+    @classmethod
+    def of(cls, test: TestEvidence) -> TestRecord:
+        exchanges = test.exchanges
+        api = [e for e in exchanges if e.operation != DOWNLOAD]
+        deciding = test.deciding
+        return cls(
+            nodeid=test.nodeid, test_id=test.test_id, outcome=test.outcome,
+            duration=test.duration, message=deciding.message if deciding else None,
+            details=deciding.details if deciding else None, evidence=test.level,
+            area=test.area, rule=test.rule, failure=test.failure, deviation=test.deviation,
+            worker=test.worker, traffic=test.traffic,
+            personas=_distinct(e.persona for e in api if e.persona),
+            operations=_distinct(e.operation or f"{e.method} (unrouted)" for e in api),
+            statuses=_distinct(e.status for e in api),
+            calls=[Call.of(e) for e in exchanges[:MAX_CALLS]],
+            exchanges=[ExchangeView.of(e) for e in exchanges[:MAX_EXCHANGE_VIEWS]],
+            exchanges_total=len(exchanges), images=list(test.images))
 
     @property
     def retries(self) -> int:
-        return max(int(self.summary.get("retries") or 0), self.retries_property)
-
-    @property
-    def deviation(self) -> dict[str, Any] | None:
-        return self.summary.get("deviation")
+        return self.traffic.retries
 
     @property
     def is_problem(self) -> bool:
@@ -70,86 +90,29 @@ class TestRecord:
 
     def as_json(self) -> dict[str, Any]:
         """The record as report.json holds it (no exchange bodies, no images)."""
-        s = self.summary
         return {
             "nodeid": self.nodeid, "id": self.test_id, "outcome": self.outcome,
             "evidence": self.evidence, "area": self.area,
-            "personas": s.get("personas", []), "operations": s.get("operations", []),
-            "statuses": s.get("statuses", []), "duration": round(self.duration, 3),
-            "retries": self.retries, "message": self.message, "rule": s.get("rule"),
-            "failure": s.get("failure"), "deviation": self.deviation,
-            "calls": s.get("calls", []), "calls_total": s.get("exchanges_total", 0),
-            "details": self.details, "worker": s.get("worker"),
+            "personas": self.personas, "operations": self.operations,
+            "statuses": self.statuses, "duration": round(self.duration, 3),
+            "retries": self.retries, "message": self.message, "rule": self.rule,
+            "failure": self.failure.as_dict() if self.failure else None,
+            "deviation": self.deviation.as_dict() if self.deviation else None,
+            "calls": [call.as_dict() for call in self.calls],
+            "calls_total": self.exchanges_total,
+            "details": self.details, "worker": self.worker,
+            "traffic": self.traffic.as_dict(),
         }
 
 
-class RecordBook:
-    """The records of a run, by test id: the same order however xdist interleaved them."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        self.redactor = redactor
-        self._records: dict[str, TestRecord] = {}
-
-    def records(self) -> list[TestRecord]:
-        return sorted(self._records.values(), key=lambda record: record.test_id)
-
-    def add(self, report: pytest.TestReport) -> None:
-        """Fold one phase report into its test's record: the worst phase decides."""
-        record = self._records.setdefault(report.nodeid, TestRecord(report.nodeid))
-        record.duration += float(getattr(report, "duration", 0.0) or 0.0)
-        self._take_properties(record, report)
-        outcome = phase_outcome(report)
-        if outcome is None or RANK[outcome] <= record.rank:
-            return
-        record.outcome, record.rank = outcome, RANK[outcome]
-        record.message = self.redactor.text(one_line(report)) or None
-        if outcome in (FAILED, ERROR, XFAILED):
-            record.details = self.redactor.text(report.longreprtext)[:MAX_DETAILS]
-
-    def _take_properties(self, record: TestRecord, report: pytest.TestReport) -> None:
-        kept = []
-        for name, value in report.user_properties:
-            if name == SUMMARY_PROPERTY:
-                record.summary = json.loads(str(value))
-                continue
-            if name == "retries":
-                record.retries_property = max(record.retries_property, int(str(value)))
-            kept.append((name, value))
-        # Leave pytest's JUnit writer only small properties: the summary is ours alone.
-        report.user_properties = kept
-
-
-def phase_outcome(report: pytest.TestReport) -> str | None:
-    """This phase's outcome; None for a passing setup or teardown (nothing to say)."""
-    excused = hasattr(report, "wasxfail")
-    if report.failed:
-        return FAILED if report.when == "call" else ERROR
-    if report.skipped:
-        return XFAILED if excused else SKIPPED
-    if report.when == "call":
-        return XPASSED if excused else PASSED
-    return None
-
-
-def one_line(report: pytest.TestReport) -> str:
-    """The line people read first: the assertion, the skip reason, the xfail reason."""
-    if hasattr(report, "wasxfail") and not report.failed:
-        return str(report.wasxfail)
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None:
-        return str(crash.message).split("\n", 1)[0]
-    text = report.longreprtext
-    return text.strip().splitlines()[-1] if text.strip() else ""
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
 
 
 # pytest's exit statuses (and the plugin's own: conformance.exitcodes) as a verdict.
 VERDICTS = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error",
             4: "usage error", 5: "no tests ran", PYTEST_UNREACHABLE: "target unreachable",
             PYTEST_NOTHING_TESTED: "nothing tested"}
-NOT_RUN = "not run"
 # Where a run can stop before any test (conformance.gate): its verdict is "not run".
 BEFORE_START = ("configuration", "preflight")
 
@@ -203,3 +166,8 @@ class Run:
     @property
     def retries(self) -> int:
         return sum(record.retries for record in self.records)
+
+    @property
+    def traffic(self) -> dict[str, Traffic]:
+        """What the run spent, by area, then in all."""
+        return traffic_by_area(self.records)

@@ -8,9 +8,6 @@ them from the subprocess over HTTP, like tests/suite/test_catches_broken_mocks.p
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +16,10 @@ from typing import Any
 from conformance.client import Exchange
 from conformance.mock import RunningMock
 from tests.mock.mock_testkit import StartMock  # noqa: F401 (re-exported)
+from tests.suite.suite_runs import REPO, SUITE, SuiteRun, run_command, run_pytest
 
-REPO = Path(__file__).resolve().parents[2]
-SUITE = REPO / "conformance" / "suite"
+__all__ = ["REPO", "SUITE", "SuiteRun", "run_command"]  # for the fidelity tests
+
 DOCUMENTED = REPO / "fidelity" / "baselines" / "documented"
 ITWIN_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 IMAGE_ID = "9b2d1c3e-1111-4a7e-8c55-5d6f7a8b9c0d"
@@ -84,42 +82,11 @@ def get_image(body: bytes | None = None, status: int = 200, **fields: Any) -> Ex
     return exchange(**{**values, **fields})
 
 
-def scenario_of(testcase: ET.Element) -> str:
-    """A junit testcase as a scenario id: `module.py::Class::test[param]`."""
-    parts = (testcase.get("classname") or "").split(".")
-    index = next(i for i, part in enumerate(parts) if part.startswith("test_"))
-    return "::".join([parts[index] + ".py", *parts[index + 1:], testcase.get("name", "")])
-
-
-@dataclass
-class SuiteRun:
-    returncode: int
-    output: str
-    failed: set[str]
-    passed: set[str]
-
-
 def run_suite(target: Path | None, selection: Sequence[str], *options: str,
               workers: int | None = None, junit: Path) -> SuiteRun:
     """Run the selected suite tests (paths relative to the suite) with pytest options."""
-    paths = [str(SUITE / part) for part in selection]
-    command = [sys.executable, "-m", "pytest", *paths, "-p", "conformance.plugin", "-q",
-               "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit2",
-               *options]
-    if target is not None:
-        command += ["--target", str(target)]
-    if workers:
-        command += ["-n", str(workers)]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
-    failed, passed = set(), set()
-    if junit.exists():
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            bad = case.find("failure") is not None or case.find("error") is not None
-            if bad:
-                failed.add(scenario_of(case))
-            elif case.find("skipped") is None:
-                passed.add(scenario_of(case))
-    return SuiteRun(done.returncode, done.stdout + done.stderr, failed, passed)
+    return run_pytest(selection, *options, junit=junit, target=target, workers=workers,
+                      timeout=600)
 
 
 @dataclass
@@ -142,12 +109,6 @@ def target_text(mock: RunningMock, *, as_real: bool = False) -> str:
     if as_real:
         text = "\n\n".join(t for t in text.split("\n\n") if not t.startswith("[mock]"))
     return text
-
-
-def run_command(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """`itwin-conformance ARGS` in its own process."""
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def read_tree(directory: Path) -> dict[str, str]:

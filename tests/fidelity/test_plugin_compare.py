@@ -119,6 +119,18 @@ class TestOversizeAnswered422:
         assert 'response.body.json.error.code: recorded "RequestTooLarge", this run ' \
                '"InvalidiTwinsRequest"' in run.output
 
+    def test_the_report_has_its_fields(self, compared_422: tuple[SuiteRun, Path]) -> None:
+        """The report's shape, pinned (its scenarios come from each test's evidence)."""
+        _, base = compared_422
+        document = report(base)
+        assert sorted(document) == ["counts", "known_applied", "known_differences",
+                                    "recording", "scenarios", "stale_known_differences",
+                                    "target", "target_is_mock"]
+        fields = {s["status"]: sorted(s) for s in document["scenarios"]}
+        assert fields["different"] == ["differences", "excused", "status", "suite_outcome",
+                                       "test"]
+        assert fields["same"] == fields["different"]
+
     def test_the_report_names_the_scenario_and_the_field(
             self, compared_422: tuple[SuiteRun, Path]) -> None:
         _, base = compared_422

@@ -13,7 +13,7 @@ from conformance.fidelity.plugin import (
     NOT_RECORDED_MARKERS,
     NOT_SCENARIO_OPERATIONS,
 )
-from conformance.plugin import AREAS
+from conformance.markers import AREAS
 from tests.fidelity.fidelity_testkit import (
     SELECTION,
     Recorded,
@@ -70,6 +70,27 @@ class TestFiles:
             GET_AFTER_UPLOAD]
         assert (entry["target"], entry["mock"], entry["outcome"]) == ("mock", True, "passed")
         assert "last_passed" not in entry
+
+
+class TestShape:
+    """The recording format, pinned: a change to how recordings are made (from the run's
+    evidence) cannot add, drop or rename a field unnoticed."""
+
+    def test_files_entries_and_exchanges_have_their_fields(self,
+                                                          recorded_mock: Recorded) -> None:
+        for name in read_tree(recorded_mock.directory):
+            document = load_module(recorded_mock.directory, name)
+            assert sorted(document) == ["format", "module", "tests"]
+            assert document["format"] == 1 and document["module"] == name.replace(".json", ".py")
+            for entry in document["tests"].values():
+                assert sorted(entry) == ["exchanges", "mock", "outcome", "target"]
+                for exchange in entry["exchanges"]:
+                    assert sorted(exchange) == ["phase", "request", "response"]
+                    assert exchange["phase"] in ("setup", "call", "teardown")
+                    assert sorted(exchange["request"]) == [
+                        "body", "headers", "method", "operation", "path", "persona"]
+                    assert sorted(exchange["response"]) == [
+                        "body", "content_type", "headers", "status"]
 
 
 class TestStable:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 from conformance.redact import BEARER, JWT, SAS_SIGNATURE
+from tests.suite.suite_runs import read_junit
 
 BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome",
             "google-chrome-stable")
@@ -73,13 +74,8 @@ def _case_problems(case: ET.Element) -> list[str]:
 
 
 def junit_cases(path: Path) -> dict[str, str]:
-    """`classname::name` -> passed, failure, error or skipped."""
-    found = {}
-    for case in ET.parse(path).getroot().iter("testcase"):
-        verdict = next((v for v in ("failure", "error", "skipped") if case.find(v) is not None),
-                       "passed")
-        found[f"{case.get('classname')}::{case.get('name')}"] = verdict
-    return found
+    """Suite test id -> passed, failure, error or skipped."""
+    return {test: verdict for test, (verdict, _) in read_junit(path).items()}
 
 
 def secret_forms(value: str) -> set[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.plugin import file_lock
+from conformance.files import file_lock
 
 from .report_runs import SELECTION, ReportRun, run_report
 

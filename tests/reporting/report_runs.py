@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from conformance import contract
 from conformance.control_client import MockControl
 from conformance.mock import MockSettings, serve_in_thread
+from tests.suite.suite_runs import REPO, run_command, run_pytest
 
-REPO = Path(__file__).resolve().parents[2]
 # Accepts 6:1 and 1:6, which the documented rule refuses: test_upload[ratio-6x1] fails.
 BROKEN = {"max_ratio": 6}
 FAILING = "test_upload_images.py::TestRatios::test_upload[ratio-6x1]"
@@ -111,7 +110,8 @@ def run_report(workdir: Path, extra: list[str], settings: dict[str, Any] | None 
     """Run the suite with `--report` into `workdir`/out against a recording mock.
 
     Through the command by default (`itwin-conformance run`, in `workdir`); with `paths`,
-    through pytest in the repository instead, so that files outside the suite can join.
+    through pytest in the repository instead, so that files outside the suite can join
+    (its output is all in `stdout`).
     """
     mock = serve_in_thread(MockSettings(**(settings if settings is not None else BROKEN)))
     try:
@@ -121,14 +121,13 @@ def run_report(workdir: Path, extra: list[str], settings: dict[str, Any] | None 
         recorder.tokens.update(tomllib.loads(target.read_text())["personas"][p]["token"]
                                for p in ("org_admin", "expired", "no_scope"))
         if paths is None:
-            args = [sys.executable, "-m", "conformance", "run", "--target", str(target),
-                    "--report", "out", *extra]
-            cwd = workdir
+            result = run_command("run", "--target", str(target), "--report", "out", *extra,
+                                 cwd=workdir, timeout=600)
         else:
-            args = [sys.executable, "-m", "pytest", *paths, "--target", str(target),
-                    "--report", str(workdir / "out"), "-p", "no:cacheprovider", *extra]
-            cwd = REPO
-        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600)
+            out = workdir / "out"
+            run = run_pytest([str(REPO / path) for path in paths], "--report", str(out),
+                             *extra, junit=out / "junit.xml", target=target, timeout=600)
+            result = subprocess.CompletedProcess([], run.returncode, run.output, "")
         secrets = sorted(recorder.tokens | recorder.signatures | set(client_secrets(mock)))
         return ReportRun(workdir / "out", result.returncode, result.stdout, result.stderr,
                          secrets, len(recorder.signatures), len(recorder.tokens))

@@ -9,7 +9,8 @@ from typing import Any
 
 from PIL import Image
 
-from conformance.reporting.deviations import Deviation
+from conformance.deviations import Deviation
+from conformance.evidence.model import Failure, ImagePair, Preview
 from conformance.reporting.records import Run, TestRecord
 
 
@@ -20,20 +21,24 @@ def data_uri(color: tuple[int, int, int], size: tuple[int, int] = (50, 10)) -> s
 
 
 def record(test_id: str, outcome: str, *, area: str = "images", evidence: str = "documented",
-           message: str | None = None, **summary: Any) -> TestRecord:
-    made = TestRecord(f"conformance/suite/{test_id}", outcome=outcome, duration=0.1,
-                      message=message,
-                      summary={"id": test_id, "area": area, "evidence": evidence, **summary})
-    made.rank = 0
-    return made
+           message: str | None = None, failure: dict[str, Any] | None = None,
+           deviation: dict[str, Any] | None = None, **fields: Any) -> TestRecord:
+    """A record as the reports get it; `failure` and `deviation` as report.json has them."""
+    return TestRecord(
+        f"conformance/suite/{test_id}", test_id, outcome=outcome, duration=0.1,
+        message=message, area=area, evidence=evidence,
+        failure=Failure.from_dict(failure) if failure else None,
+        deviation=Deviation(**{**deviation, "expires": dt.date.fromisoformat(
+            deviation["expires"])}) if deviation else None, **fields)
 
 
-def pair(label: str, status: int, thumbnail: bool = True) -> dict[str, Any]:
-    return {"label": label, "status": status, "content_type": "image/png", "size": 945,
-            "fixture": {"description": "1000x200 PNG, 945 bytes",
-                        "data_uri": data_uri((200, 60, 30))},
-            "thumbnail": ({"description": "400x80 PNG, 351 bytes",
-                           "data_uri": data_uri((30, 60, 200))} if thumbnail else None)}
+def pair(label: str, status: int, thumbnail: bool = True,
+         thumbnail_uri: str | None = None) -> ImagePair:
+    return ImagePair(
+        label, status, "image/png", 945,
+        fixture=Preview("1000x200 PNG, 945 bytes", data_uri((200, 60, 30))),
+        thumbnail=Preview("400x80 PNG, 351 bytes", thumbnail_uri or data_uri((30, 60, 200)))
+        if thumbnail else None)
 
 
 def sample_run(**overrides: Any) -> Run:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reporting.deviations import (
+from conformance.deviations import (
     Deviation,
     DeviationBook,
     DeviationError,

@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 from conformance.reporting import html
+from conformance.reporting.views import Call, ExchangeView
 
 from .run_samples import record, sample_run
 
@@ -85,20 +86,19 @@ class TestTests:
 class TestEscaping:
     def test_text_from_the_target_is_escaped(self) -> None:
         hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+        seen = ExchangeView(Call(None, None, "GET", hostile, 200, 0), 1.0, {}, 0, {}, hostile)
         run = sample_run(records=[record("t.py::t", "failed", message=hostile, rule=hostile,
-                                         exchanges=[{"method": "GET", "path": hostile,
-                                                     "response": {"body": hostile}}])])
+                                         exchanges=[seen])])
         page = html.render(run)
         assert "<script>alert" not in page and "onerror=alert(2)>" not in page
         assert page.count("<script>") == 1  # the page's own
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
     def test_exchanges_show_persona_request_status_and_body(self) -> None:
-        exchange = {"method": "PUT", "path": "/itwins/1/image", "operation": "upload-itwin-image",
-                    "persona": "member_read", "status": 403, "retries": 1, "elapsed_ms": 5.0,
-                    "request": {"headers": {"content-type": "image/png"}, "size": 945},
-                    "response": {"headers": {"content-type": "application/json"},
-                                 "body": '{"error": {"code": "InsufficientPermissions"}}'}}
+        exchange = ExchangeView(
+            Call("member_read", "upload-itwin-image", "PUT", "/itwins/1/image", 403, 1), 5.0,
+            {"content-type": "image/png"}, 945, {"content-type": "application/json"},
+            '{"error": {"code": "InsufficientPermissions"}}')
         page = html.render(sample_run(records=[record("t.py::t", "passed",
                                                       exchanges=[exchange],
                                                       exchanges_total=55)]))

@@ -1,4 +1,4 @@
-"""Under xdist a worker summarises and the controller writes: each stays in its role."""
+"""Under xdist a worker records and the controller writes: each stays in its role."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.reporting.collect import SUMMARY_PROPERTY
-from conformance.reporting.plugin import ReportPlugin
+from conformance.evidence.model import Phase, TestEvidence
+from conformance.reporting.plugin import ReportWriter
 
 
 def fake_config(worker: bool) -> Any:
@@ -21,30 +21,23 @@ def fake_config(worker: bool) -> Any:
     return config
 
 
-def teardown_report() -> pytest.TestReport:
-    return pytest.TestReport("t.py::t", ("t.py", 1, "t"), {}, "passed", None, "teardown",
-                             user_properties=[(SUMMARY_PROPERTY, '{"id": "t.py::t"}')])
-
-
 class TestWorker:
     def test_writes_nothing(self, tmp_path: Path) -> None:
-        plugin = ReportPlugin(fake_config(worker=True), tmp_path)
-        plugin.pytest_sessionfinish(SimpleNamespace(exitstatus=0))  # type: ignore[arg-type]
+        writer = ReportWriter(fake_config(worker=True), tmp_path)
+        writer.pytest_sessionfinish(SimpleNamespace(exitstatus=0))  # type: ignore[arg-type]
         assert list(tmp_path.iterdir()) == []
 
-    def test_leaves_the_summary_in_the_report_it_sends(self, tmp_path: Path) -> None:
-        report = teardown_report()
-        ReportPlugin(fake_config(worker=True), tmp_path).pytest_runtest_logreport(report)
-        assert [name for name, _ in report.user_properties] == [SUMMARY_PROPERTY]
+    def test_asks_for_what_only_the_worker_has(self, tmp_path: Path) -> None:
+        writer = ReportWriter(fake_config(worker=True), tmp_path)
+        assert writer.needs_exchanges and writer.needs_images
 
 
 class TestController:
-    def test_takes_the_summary_and_writes_the_three_files_it_owns(self,
-                                                                  tmp_path: Path) -> None:
-        plugin = ReportPlugin(fake_config(worker=False), tmp_path)
-        report = teardown_report()
-        plugin.pytest_runtest_logreport(report)
-        assert report.user_properties == []
-        plugin.pytest_sessionfinish(SimpleNamespace(exitstatus=0))  # type: ignore[arg-type]
+    def test_writes_the_three_files_it_owns_from_what_it_took(self, tmp_path: Path) -> None:
+        writer = ReportWriter(fake_config(worker=False), tmp_path)
+        writer.take(TestEvidence("conformance/suite/t.py::t", "t.py::t",
+                                 phases=[Phase("call", "passed")]))
+        writer.pytest_sessionfinish(SimpleNamespace(exitstatus=0))  # type: ignore[arg-type]
         assert sorted(p.name for p in tmp_path.iterdir()) == [
             "report.html", "report.json", "summary.md"]  # junit.xml is pytest's to write
+        assert '"id": "t.py::t"' in (tmp_path / "report.json").read_text()

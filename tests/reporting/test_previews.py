@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conformance.evidence.previews import MAX_PREVIEW_BYTES, PREVIEW_SIDE, preview
 from conformance.images import CASES, Case, ensure_fixtures, fixture_path
-from conformance.reporting.images import MAX_PREVIEW_BYTES, PREVIEW_SIDE, preview
 
 
 @pytest.fixture(scope="module")

@@ -1,37 +1,40 @@
-"""Records: one per test from its phase reports, with the outcome pytest would count."""
+"""Records: one per test from its evidence, with the outcome pytest would count."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
+from conformance.client import DOWNLOAD, Exchange
+from conformance.contract import GET_IMAGE, UPLOAD_IMAGE
+from conformance.evidence.collector import fill
+from conformance.evidence.model import Phase, TestEvidence, Traffic
 from conformance.redact import REDACTED, Redactor
-from conformance.reporting.collect import SUMMARY_PROPERTY
-from conformance.reporting.records import RecordBook, TestRecord, phase_outcome
+from conformance.reporting.records import Run, TestRecord
+from conformance.reporting.views import MAX_CALLS, MAX_EXCHANGE_VIEWS
 
-NODE = "test_x.py::T::t"
+NODE = "conformance/suite/test_x.py::T::t"
 TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln"
 
 
 def report(when: str, outcome: str, longrepr: Any = None, *, wasxfail: str | None = None,
-           properties: list[tuple[str, object]] | None = None, duration: float = 0.5,
-           nodeid: str = NODE) -> pytest.TestReport:
-    made = pytest.TestReport(nodeid, ("test_x.py", 1, "T.t"), {}, outcome,  # type: ignore[arg-type]
-                             longrepr, when, duration=duration,  # type: ignore[arg-type]
-                             user_properties=properties or [])
+           duration: float = 0.5) -> pytest.TestReport:
+    made = pytest.TestReport(NODE, ("test_x.py", 1, "T.t"), {}, outcome,  # type: ignore[arg-type]
+                             longrepr, when, duration=duration)  # type: ignore[arg-type]
     if wasxfail is not None:
         made.wasxfail = wasxfail
     return made
 
 
-def fold(*reports: pytest.TestReport, redactor: Redactor | None = None) -> TestRecord:
-    book = RecordBook(redactor or Redactor())
-    for each in reports:
-        book.add(each)
-    (record,) = book.records()
-    return record
+def fold(*reports: pytest.TestReport, redactor: Redactor | None = None,
+         exchanges: list[Exchange] | None = None, **fields: Any) -> TestRecord:
+    """The record of a test whose phases ended with `reports`; its call made `exchanges`."""
+    phases = [fill(Phase(r.when, r.outcome), r, redactor or Redactor()) for r in reports]
+    for phase in phases:
+        if phase.when == "call":
+            phase.exchanges = exchanges or []
+    return TestRecord.of(TestEvidence(NODE, "test_x.py::T::t", phases=phases, **fields))
 
 
 def passing_setup() -> pytest.TestReport:
@@ -40,6 +43,13 @@ def passing_setup() -> pytest.TestReport:
 
 def passing_teardown(**kwargs: Any) -> pytest.TestReport:
     return report("teardown", "passed", **kwargs)
+
+
+def exchange(operation: str | None, status: int, persona: str | None = "org_admin",
+             retries: int = 0) -> Exchange:
+    return Exchange(operation=operation, method="GET", path="/itwins/1/image",
+                    request_headers={}, request_size=0, request_sha256=None, status=status,
+                    response_headers={}, response_body=b"", persona=persona, retries=retries)
 
 
 class TestOutcome:
@@ -60,6 +70,11 @@ class TestOutcome:
         record = fold(passing_setup(), report("call", "passed"),
                       report("teardown", "failed", "cleanup broke"))
         assert (record.outcome, record.message) == ("error", "cleanup broke")
+
+    def test_the_first_of_two_equal_phases_decides(self) -> None:
+        record = fold(report("setup", "failed", "fixture broke"),
+                      report("teardown", "failed", "cleanup broke"))
+        assert (record.outcome, record.message) == ("error", "fixture broke")
 
     def test_skip_in_setup_keeps_its_reason(self) -> None:
         skip = ("x.py", 3, "Skipped: persona non_member is not in target staging")
@@ -83,37 +98,55 @@ class TestOutcome:
         ("setup", "passed", None), ("teardown", "passed", None), ("call", "passed", "passed"),
         ("call", "failed", "failed"), ("setup", "failed", "error"),
         ("teardown", "failed", "error"), ("setup", "skipped", "skipped")])
-    def test_phase_outcomes(self, when: str, outcome: str, expected: str | None) -> None:
-        assert phase_outcome(report(when, outcome, "x")) == expected
+    def test_phase_verdicts(self, when: str, outcome: str, expected: str | None) -> None:
+        assert fill(Phase(when, outcome), report(when, outcome, "x"), Redactor()).verdict == \
+            expected
 
     def test_durations_of_all_phases_add_up(self) -> None:
         record = fold(report("setup", "passed", duration=0.25), report("call", "passed"),
                       passing_teardown(duration=0.25))
         assert record.duration == pytest.approx(1.0)
 
-    def test_interleaved_tests_stay_apart(self) -> None:
-        book = RecordBook(Redactor())
-        for each in (report("setup", "passed", nodeid="a"), report("setup", "passed", nodeid="b"),
-                     report("call", "failed", "x", nodeid="b"),
-                     report("call", "passed", nodeid="a")):
-            book.add(each)
-        assert {r.nodeid: r.outcome for r in book.records()} == {"a": "passed", "b": "failed"}
+
+class TestWhatItCalled:
+    def test_personas_operations_and_statuses_in_order_once_each(self) -> None:
+        record = fold(passing_setup(), report("call", "passed"), passing_teardown(),
+                      exchanges=[exchange(GET_IMAGE, 429), exchange(GET_IMAGE, 200, retries=1),
+                                 exchange(UPLOAD_IMAGE, 403, persona="member_read"),
+                                 exchange(DOWNLOAD, 200, persona="other")])
+        assert record.personas == ["org_admin", "member_read"]  # downloads are not the API
+        assert record.operations == [GET_IMAGE, UPLOAD_IMAGE]
+        assert record.statuses == [429, 200, 403]
+        assert [c.status for c in record.calls] == [429, 200, 403, 200]
+
+    def test_an_unrouted_request_is_named_by_its_method(self) -> None:
+        record = fold(report("call", "passed"), exchanges=[exchange(None, 405)])
+        assert record.operations == ["GET (unrouted)"]
+
+    def test_calls_and_views_are_capped(self) -> None:
+        record = fold(report("call", "passed"), exchanges=[exchange(GET_IMAGE, 200)] * 500)
+        assert (len(record.calls), len(record.exchanges)) == (MAX_CALLS, MAX_EXCHANGE_VIEWS)
+        assert record.exchanges_total == 500
+        assert record.as_json()["calls_total"] == 500
+
+    def test_retries_are_those_the_clients_counted(self) -> None:
+        record = fold(report("call", "passed"), traffic=Traffic(5, 10, 2, 3.0),
+                      exchanges=[exchange(GET_IMAGE, 429), exchange(GET_IMAGE, 200, retries=1)])
+        assert record.retries == 2
+        assert record.as_json()["traffic"] == {"requests": 5, "bytes_sent": 10, "retries": 2,
+                                               "retry_wait": 3.0}
 
 
-class TestProperties:
-    def test_the_summary_is_taken_out_of_user_properties(self) -> None:
-        """pytest's JUnit writer reads user_properties after us; the summary (images,
-        exchanges) must not end up in junit.xml."""
-        summary = {"id": "suite.py::t", "area": "images", "retries": 1}
-        teardown = passing_teardown(properties=[("retries", 2),
-                                                (SUMMARY_PROPERTY, json.dumps(summary))])
-        record = fold(passing_setup(), report("call", "passed"), teardown)
-        assert teardown.user_properties == [("retries", 2)]
-        assert (record.test_id, record.area, record.retries) == ("suite.py::t", "images", 2)
-
-    def test_a_test_without_summary_still_has_a_record(self) -> None:
-        record = fold(passing_setup(), report("call", "passed"), passing_teardown())
-        assert (record.test_id, record.evidence, record.retries) == (NODE, None, 0)
+class TestRunTraffic:
+    def test_by_area_then_in_all(self) -> None:
+        records = [fold(report("call", "passed"), area="images", traffic=Traffic(3, 100, 0, 0)),
+                   fold(report("call", "passed"), area="auth", traffic=Traffic(2, 0, 1, 1.5)),
+                   fold(report("call", "passed"), area="images", traffic=Traffic(1, 5, 0, 0))]
+        run = Run(records, None, None, None, "2026-01-01T00:00:00+00:00", 1.0, 0)
+        assert list(run.traffic) == ["auth", "images", "all"]
+        assert run.traffic["images"] == Traffic(4, 105, 0, 0)
+        assert run.traffic["all"] == Traffic(6, 105, 1, 1.5)
+        assert run.retries == 1
 
 
 class TestRedaction:
@@ -124,3 +157,4 @@ class TestRedaction:
         for kept in (record.message or "", record.details or ""):
             assert TOKEN not in kept and "secret-42" not in kept
             assert REDACTED in kept
+

@@ -88,9 +88,8 @@ class TestReportOfTheRun:
 
 class TestTheCheckCanFail:
     def test_a_corrupt_image_is_marked_not_decoded(self, chromium: str, tmp_path: Path) -> None:
-        broken = pair("ratio-1000x200", 201)
-        assert broken["thumbnail"] is not None
-        broken["thumbnail"]["data_uri"] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAE="
+        broken = pair("ratio-1000x200", 201,
+                      thumbnail_uri="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAE=")
         page = tmp_path / "broken.html"
         page.write_text(html.render(sample_run(records=[record("t.py::t", "passed",
                                                                  images=[broken])])))

@@ -6,8 +6,8 @@ documented test fails, one persona is missing, and one test waits out two 429s.
 
 from __future__ import annotations
 
+from conformance.evidence.collector import WIRE
 from conformance.exitcodes import FAILURES
-from conformance.reporting.collect import SUMMARY_PROPERTY
 
 from .report_checks import junit_cases, junit_problems
 from .report_runs import FAILING, SKIPPED_PERSONA, ReportRun
@@ -44,14 +44,13 @@ class TestJunit:
     def test_verdicts_match_the_json(self, report_run: ReportRun) -> None:
         cases = junit_cases(report_run.out / "junit.xml")
         failed = [name for name, verdict in cases.items() if verdict == "failure"]
-        assert failed == ["test_upload_images.TestRatios::test_upload[ratio-6x1]"]
+        assert failed == [FAILING]
         skipped = [t["id"] for t in report_run.json()["tests"] if t["outcome"] == "skipped"]
         assert sum(v == "skipped" for v in cases.values()) == len(skipped) == 1
 
-    def test_the_summary_property_stays_out_and_retries_go_in(self,
-                                                             report_run: ReportRun) -> None:
+    def test_the_evidence_stays_out_and_retries_go_in(self, report_run: ReportRun) -> None:
         text = report_run.read("junit.xml")
-        assert SUMMARY_PROPERTY not in text
+        assert WIRE not in text and "response_body" not in text
         assert '<property name="retries" value="2" />' in text
 
 

@@ -9,14 +9,13 @@ JWT, a Bearer credential or a `sig=` value.
 from __future__ import annotations
 
 import html
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.suite.suite_runs import run_pytest
 from tests.tooling.hostile_server import (
     CLIENT_SECRET,
     OPAQUE_TOKEN,
@@ -26,7 +25,7 @@ from tests.tooling.hostile_server import (
 )
 
 from .report_checks import leaks_in, secret_forms
-from .report_runs import REPO, ReportRun, run_report
+from .report_runs import ReportRun, run_report
 
 pytest_plugins = ["tests.reporting.report_fixtures"]
 
@@ -91,14 +90,13 @@ def echo_run(request: pytest.FixtureRequest,
     extra = [] if request.param == "serial" else ["-n", "2"]
     with HostileServer() as server:
         (workdir / "t.toml").write_text(hostile_target(server, "echo"))
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "conformance/suite/test_permissions.py",
-             "conformance/suite/test_lifecycle.py", "-p", "no:cacheprovider",
-             "--target", str(workdir / "t.toml"), "--report", str(workdir / "out"),
-             "-o", "junit_logging=all", "-rA", *extra],
-            cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1, result.stdout[-3000:]
-    yield EchoRun(workdir / "out", result.stdout + result.stderr)
+        result = run_pytest(["test_permissions.py", "test_lifecycle.py"],
+                            "--report", str(workdir / "out"), "-o", "junit_logging=all",
+                            "-rA", junit=workdir / "out" / "junit.xml",
+                            target=workdir / "t.toml", workers=2 if extra else 0,
+                            timeout=600)
+    assert result.returncode == 1, result.output[-3000:]
+    yield EchoRun(workdir / "out", result.output)
 
 
 def found_in(text: str) -> list[str]:

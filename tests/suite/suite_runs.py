@@ -1,8 +1,12 @@
-"""Runs of the shipped suite against a mock, in a subprocess over HTTP, as against any target.
+"""Runs of the shipped suite in a subprocess, as a team or CI would run it: the one runner
+of the project's tests that run the suite (here, tests/fidelity and tests/reporting), and
+the one reader of the JUnit file such a run writes.
 
-The mock runs in this process (a loopback thread), with the settings a proof chooses; the
-target file it is reached through says what the suite may assume: the faithful mock's
-profile, a variant's own, or no `[profile]` at all (the shape of a staging target file).
+`run_pytest` runs suite tests (or other paths) with pytest and the conformance plugin;
+`run_command` runs `itwin-conformance ARGS`. `run_suite` below runs the suite against a mock
+in this process (a loopback thread), with the settings a proof chooses; the target file it
+is reached through says what the suite may assume: the faithful mock's profile, a variant's
+own, or no `[profile]` at all (the shape of a staging target file).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,23 +26,88 @@ REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"
 FAITHFUL = MockSettings()
 RUN_TIMEOUT = 900  # seconds: a hang, never a slow run
+VERDICTS = ("failure", "error", "skipped")  # JUnit's; "passed" when none of them
 
 
 @dataclass
 class SuiteRun:
-    """The tests of one run by outcome, as `Class::test[params]` (or `test[params]`)."""
+    """The tests of one run by outcome, by suite test id (`test_x.py::Class::test[p]`)."""
 
-    failed: dict[str, str] = field(default_factory=dict)  # test -> failure message
+    returncode: int = 0
+    output: str = ""
+    failed: set[str] = field(default_factory=set)  # failures and errors
     passed: set[str] = field(default_factory=set)
     skipped: set[str] = field(default_factory=set)
-    output: str = ""
+    messages: dict[str, str] = field(default_factory=dict)  # a failure's message, by test
 
     def __str__(self) -> str:
         lines = [f"{len(self.passed)} passed, {len(self.failed)} failed, "
                  f"{len(self.skipped)} skipped"]
-        lines += [f"  FAILED {test}: {message[:300]}" for test, message in
-                  sorted(self.failed.items())]
+        lines += [f"  FAILED {test}: {self.messages.get(test, '')[:300]}"
+                  for test in sorted(self.failed)]
         return "\n".join(lines)
+
+    def by_name(self) -> SuiteRun:
+        """The same run with tests named without their module (`Class::test[p]`)."""
+        short = {test: test.split("::", 1)[1] for test in
+                 self.failed | self.passed | self.skipped}
+        return SuiteRun(self.returncode, self.output, {short[t] for t in self.failed},
+                        {short[t] for t in self.passed}, {short[t] for t in self.skipped},
+                        {short[t]: m for t, m in self.messages.items()})
+
+
+def run_pytest(paths: Sequence[str], *options: str, junit: Path, target: Path | None = None,
+               workers: int | None = 0, timeout: float = RUN_TIMEOUT) -> SuiteRun:
+    """pytest on `paths` (relative to the suite, or any path) with the conformance plugin,
+    from the repository; the outcomes as its JUnit file tells them."""
+    command = [sys.executable, "-m", "pytest", *[str(SUITE / path) for path in paths],
+               "-p", "conformance.plugin", "-q", "-p", "no:cacheprovider",
+               f"--junitxml={junit}", "-o", "junit_family=xunit2", *options]
+    if target is not None:
+        command += ["--target", str(target)]
+    if workers:
+        command += ["-n", str(workers)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    run = SuiteRun(done.returncode, done.stdout + done.stderr)
+    for test, (verdict, message) in read_junit(junit).items():
+        if verdict in ("failure", "error"):
+            run.failed.add(test)
+            run.messages[test] = message
+        else:
+            (run.skipped if verdict == "skipped" else run.passed).add(test)
+    return run
+
+
+def run_command(*args: str, cwd: Path = REPO, timeout: float = RUN_TIMEOUT,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`itwin-conformance ARGS` in its own process, in `cwd`."""
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def read_junit(path: Path) -> dict[str, tuple[str, str]]:
+    """Each test of a JUnit file by suite test id: (passed, failure, error or skipped, the
+    failure's message)."""
+    found: dict[str, tuple[str, str]] = {}
+    if not path.exists():
+        return found
+    for case in ET.parse(path).getroot().iter("testcase"):
+        verdict = next((v for v in VERDICTS if case.find(v) is not None), "passed")
+        bad = case.find(verdict) if verdict != "passed" else None
+        message = (bad.get("message") or (bad.text or "")) if bad is not None else ""
+        found[junit_test_id(case.get("classname", ""), case.get("name", ""))] = (verdict,
+                                                                               message)
+    return found
+
+
+def junit_test_id(classname: str, name: str) -> str:
+    """A JUnit test case as a suite test id: `module.py::Class::test[param]`, whether the
+    run's rootdir was the repository (`conformance.suite.test_x.Class`) or the suite."""
+    parts = classname.split(".")
+    index = next((i for i, part in enumerate(parts) if part.startswith("test_")), None)
+    if index is None:
+        return f"{classname}::{name}"
+    return "::".join([parts[index] + ".py", *parts[index + 1:], name])
 
 
 def target_text(mock: RunningMock, profile: MockSettings | None,
@@ -62,39 +132,11 @@ def target_text(mock: RunningMock, profile: MockSettings | None,
 def run_suite(mock: RunningMock, tmp_path: Path, *selection: str,
               profile: MockSettings | None = FAITHFUL, workers: int = 0,
               base_url: str | None = None, requests_per_minute: int | None = None) -> SuiteRun:
-    """Run the selected suite tests (paths under conformance/suite) against `mock`."""
+    """Run the selected suite tests (paths under conformance/suite) against `mock`; tests
+    named without their module, as the proofs' tables name them."""
     target = tmp_path / "target.toml"
     target.write_text(target_text(mock, profile, base_url, requests_per_minute))
-    junit = tmp_path / "junit.xml"
-    paths = [str(SUITE / part) for part in selection] or [str(SUITE)]
-    command = [sys.executable, "-m", "pytest", *paths, "-p", "conformance.plugin",
-               "--target", str(target), "-q", "-p", "no:cacheprovider",
-               f"--junitxml={junit}", "-o", "junit_family=xunit2"]
-    if workers:
-        command += ["-n", str(workers)]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT)
-    return parse_junit(junit, done.stdout + done.stderr)
-
-
-def parse_junit(junit: Path, output: str) -> SuiteRun:
-    assert junit.exists(), f"the run wrote no JUnit file:\n{output[-3000:]}"
-    run = SuiteRun(output=output)
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        name = suite_test_name(case.get("classname", ""), case.get("name", ""))
-        bad = case.find("failure")
-        if bad is None:
-            bad = case.find("error")
-        if bad is not None:
-            run.failed[name] = bad.get("message") or (bad.text or "")
-        elif case.find("skipped") is not None:
-            run.skipped.add(name)
-        else:
-            run.passed.add(name)
-    return run
-
-
-def suite_test_name(classname: str, name: str) -> str:
-    """`Class::test[params]`, or `test[params]` for a test outside a class."""
-    last = classname.rsplit(".", 1)[-1]
-    return f"{last}::{name}" if last.startswith("Test") else name
+    run = run_pytest(selection or [""], junit=tmp_path / "junit.xml", target=target,
+                     workers=workers)
+    assert (tmp_path / "junit.xml").exists(), f"the run wrote no JUnit file:\n{run.output[-3000:]}"
+    return run.by_name()

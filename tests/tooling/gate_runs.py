@@ -14,8 +14,6 @@ import contextlib
 import http.server
 import json
 import socket
-import subprocess
-import sys
 import threading
 import tomllib
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from typing import Any
 
 from conformance.control_client import MockControl
 from conformance.mock import serve_in_thread
+from tests.suite import suite_runs
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 TIMEOUT = 300  # only a hang gets near this
@@ -58,11 +57,9 @@ class Result:
 def run_command(workdir: Path, target: Path | None, *args: str,
                 env: dict[str, str] | None = None) -> Result:
     """`itwin-conformance run [--target T] --report out ARGS` in `workdir`."""
-    command = [sys.executable, "-m", "conformance", "run", "--report", "out"]
-    if target is not None:
-        command += ["--target", str(target)]
-    done = subprocess.run([*command, *args], cwd=workdir, capture_output=True, text=True,
-                          timeout=TIMEOUT, env=env)
+    given = ["--target", str(target)] if target is not None else []
+    done = suite_runs.run_command("run", "--report", "out", *given, *args, cwd=workdir,
+                                  timeout=TIMEOUT, env=env)
     return Result(done.returncode, done.stdout, done.stderr, workdir / "out")
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conformance.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
+from tests.suite.suite_runs import run_command
 
 SUBCOMMANDS = ("run", "mock", "images", "fidelity", "cleanup")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", *args],
-                          capture_output=True, text=True, timeout=60)
+    return run_command(*args, timeout=60)
 
 
 class TestHelp:

@@ -1,4 +1,4 @@
-"""Small previews of images for the HTML report, as data URIs of bounded size.
+"""Small previews of images for the report, as data URIs of bounded size.
 
 An uploaded fixture can be a 5 MB noise image or a 65535x65535 decompression bomb, and a
 thumbnail comes from a target that may be wrong, so nothing is decoded before its header
@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from dataclasses import dataclass
 
 from PIL import Image
+
+from .model import Preview
 
 PREVIEW_SIDE = 160  # CSS pixels; the longest side of a preview
 MAX_DECODE_PIXELS = 4_200_000  # the catalogue's largest displayable fixture is ~2.1 Mpx
@@ -21,17 +22,6 @@ MAX_PREVIEW_BYTES = 48_000  # of the encoded preview, before base64
 # (longest side, JPEG quality), tried in turn until the preview fits: noise does not
 # compress, so a noise fixture gets a smaller, coarser preview instead of none.
 ENCODINGS = ((PREVIEW_SIDE, 75), (112, 50), (80, 35))
-
-
-@dataclass(frozen=True)
-class Preview:
-    """An image as the report shows it: what it is, and a data URI if it could be drawn."""
-
-    description: str  # "1000x200 PNG, 4,212 bytes" or why it cannot be shown
-    data_uri: str | None
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"description": self.description, "data_uri": self.data_uri}
 
 
 def preview(data: bytes) -> Preview:

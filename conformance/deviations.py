@@ -11,30 +11,29 @@ that it can be removed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import allowlist
+
 ENTRY_KEYS = ("test", "reason", "link", "expires", "target")
 REQUIRED_KEYS = ("test", "reason", "link", "expires")
-TABLE = "deviation"
 
 
-class DeviationError(Exception):
+class DeviationError(allowlist.AllowListError):
     """A known-deviations file that cannot be used; the message says where and why."""
+
+
+FORMAT = allowlist.Format("known-deviations", "deviation", ENTRY_KEYS, DeviationError)
 
 
 @dataclass(frozen=True)
 class Deviation:
-    """One entry: `test` is a suite test id, or a pattern over ids where `*` is a wildcard.
-
-    Test ids are relative to the suite directory (`test_auth.py::TestHeader::test_x[y]`), so
-    an entry matches however the suite is started. `expires` is the last day (UTC) on which
-    the entry still applies; `target` limits it to the target of that name.
+    """One entry: `test` is a suite test id, or a pattern over ids where `*` is a wildcard
+    (`conformance.allowlist`). `expires` is the last day (UTC) on which the entry still
+    applies; `target` limits it to the target of that name.
     """
 
     test: str
@@ -43,6 +42,10 @@ class Deviation:
     expires: dt.date
     target: str | None = None
 
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return (self.test,)
+
     def applies_to(self, target_name: str | None) -> bool:
         return self.target is None or self.target == target_name
 
@@ -50,7 +53,7 @@ class Deviation:
         return today > self.expires
 
     def matches(self, test_id: str) -> bool:
-        return pattern(self.test).fullmatch(test_id) is not None
+        return allowlist.matches(self.test, test_id)
 
     def xfail_reason(self) -> str:
         return f"known deviation: {self.reason} ({self.link}; until {self.expires.isoformat()})"
@@ -60,70 +63,35 @@ class Deviation:
                 "expires": self.expires.isoformat(), "target": self.target}
 
 
-@functools.cache
-def pattern(test: str) -> re.Pattern[str]:
-    """`*` matches any run of characters; nothing else is special, so the brackets of a
-    parametrized id (`test_upload[ratio-6x1]`) are literal, unlike in fnmatch."""
-    return re.compile(".*".join(re.escape(part) for part in test.split("*")))
-
-
 def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
 def load_deviations(path: str | Path) -> list[Deviation]:
     """Every entry of the file, checked; any problem is a `DeviationError`."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise DeviationError(f"known-deviations file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DeviationError(f"known-deviations file {path} is not valid TOML: {exc}") from None
-    return parse_deviations(data, str(path))
-
-
-def parse_deviations(data: dict[str, Any], where: str) -> list[Deviation]:
-    unknown = sorted(set(data) - {TABLE})
-    if unknown:
-        raise DeviationError(f"{where}: unknown key(s) {', '.join(unknown)}; entries are "
-                             f"[[{TABLE}]] tables")
-    entries = data.get(TABLE, [])
-    if not isinstance(entries, list):
-        raise DeviationError(f"{where}: {TABLE} must be an array of tables ([[{TABLE}]])")
-    parsed = [_entry(entry, f"{where}: {TABLE}[{i}]") for i, entry in enumerate(entries)]
+    parsed = [_entry(table, where) for where, table in allowlist.read_entries(path, FORMAT)]
     seen: set[tuple[str, str | None]] = set()
     for entry in parsed:
         key = (entry.test, entry.target)
         if key in seen:
-            raise DeviationError(f"{where}: test {entry.test!r} is listed twice"
+            raise DeviationError(f"{path}: test {entry.test!r} is listed twice"
                                  + (f" for target {entry.target}" if entry.target else ""))
         seen.add(key)
     return parsed
 
 
-def _entry(table: Any, where: str) -> Deviation:
-    if not isinstance(table, dict):
-        raise DeviationError(f"{where}: expected a table")
-    unknown = sorted(set(table) - set(ENTRY_KEYS))
-    if unknown:
-        raise DeviationError(f"{where}: unknown key(s) {', '.join(unknown)}; "
-                             f"known: {', '.join(ENTRY_KEYS)}")
+def _entry(table: dict[str, Any], where: str) -> Deviation:
     missing = [key for key in REQUIRED_KEYS if key not in table]
     if missing:
         raise DeviationError(f"{where}: missing {', '.join(missing)} (every entry needs a "
                              "reason, a link and an expiry date)")
-    for key in ("test", "reason", "link", "target"):
-        if key in table and (not isinstance(table[key], str) or not table[key].strip()):
-            raise DeviationError(f"{where}.{key}: must be a non-empty string")
-    if urlsplit(table["link"]).scheme not in ("http", "https"):
+    test, reason, link, target = (allowlist.text(table, key, where, FORMAT)
+                                  for key in ("test", "reason", "link", "target"))
+    assert test and reason and link  # required, and checked non-empty
+    if urlsplit(link).scheme not in ("http", "https"):
         raise DeviationError(f"{where}.link: must be an http(s) URL, got {table['link']!r}")
-    return Deviation(test=table["test"].strip(), reason=table["reason"].strip(),
-                     link=table["link"].strip(), expires=_date(table["expires"], where),
-                     target=table.get("target"))
-
-
+    return Deviation(test=test, reason=reason, link=link, expires=_date(table["expires"], where),
+                     target=target)
 def _date(value: Any, where: str) -> dt.date:
     """A TOML local date (`2025-09-30`) or the same as a string; nothing with a time."""
     if isinstance(value, dt.datetime):
@@ -170,4 +138,4 @@ class DeviationBook:
 
     def unused(self, test_ids: list[str]) -> list[Deviation]:
         """Active entries that matched no test of this run (renamed tests, typos, -k)."""
-        return [e for e in self.active if not any(e.matches(t) for t in test_ids)]
+        return allowlist.unmatched(self.active, test_ids)
