@@ -130,11 +130,11 @@ class TestWhatItCalled:
         assert record.as_json()["calls_total"] == 500
 
     def test_retries_are_those_the_clients_counted(self) -> None:
-        record = fold(report("call", "passed"), traffic=Traffic(5, 10, 2, 3.0),
+        record = fold(report("call", "passed"), traffic=Traffic(5, 10, 2, 3.0, 0.5),
                       exchanges=[exchange(GET_IMAGE, 429), exchange(GET_IMAGE, 200, retries=1)])
         assert record.retries == 2
         assert record.as_json()["traffic"] == {"requests": 5, "bytes_sent": 10, "retries": 2,
-                                               "retry_wait": 3.0}
+                                               "retry_wait": 3.0, "pace_wait": 0.5}
 
 
 class TestRunTraffic:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from conformance.evidence.collector import WIRE
 from conformance.exitcodes import FAILURES
+from conformance.suite.test_rate_limits import INJECTED_429S
 
 from .report_checks import junit_cases, junit_problems
 from .report_runs import FAILING, SKIPPED_PERSONA, ReportRun
@@ -51,7 +52,7 @@ class TestJunit:
     def test_the_evidence_stays_out_and_retries_go_in(self, report_run: ReportRun) -> None:
         text = report_run.read("junit.xml")
         assert WIRE not in text and "response_body" not in text
-        assert '<property name="retries" value="2" />' in text
+        assert f'<property name="retries" value="{INJECTED_429S}" />' in text
 
 
 class TestJson:
@@ -76,9 +77,9 @@ class TestJson:
 
     def test_retries_after_429_are_counted(self, report_run: ReportRun) -> None:
         waited = report_run.record(WAITED_OUT)
-        assert (waited["outcome"], waited["retries"]) == ("passed", 2)
-        assert [c["status"] for c in waited["calls"]].count(429) == 2
-        assert report_run.json()["retries"] == 2
+        assert (waited["outcome"], waited["retries"]) == ("passed", INJECTED_429S)
+        assert [c["status"] for c in waited["calls"]].count(429) == INJECTED_429S
+        assert report_run.json()["retries"] == INJECTED_429S
 
     def test_a_missing_persona_is_a_skip_with_its_reason(self, report_run: ReportRun) -> None:
         skipped = [t for t in report_run.json()["tests"] if t["outcome"] == "skipped"]
