@@ -13,8 +13,6 @@ compared with API requests / rate.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -25,17 +23,15 @@ from conformance.images import ensure_fixtures
 from conformance.mock import MockSettings, RunningMock, create_app
 from conformance.mock.server import bind, origin_of
 
-from .bench_suite import child_env
-from .measure import Figure, median, timed
+from .bench_suite import pytest_run
+from .measure import Figure, median
 
-ROOT = Path(__file__).resolve().parents[1]
 LATENCY_MS = 40
 CONFIGS: dict[str, tuple[str, ...]] = {"serial": (), "-n 2": ("-n", "2"), "-n 4": ("-n", "4"),
                                        "-n 8": ("-n", "8")}
 LATENCY_RATIO_TARGET = 1.3
 PACE_RATE = 20  # requests a second the throttled mock allows (1,200 a minute)
 PACE_RATIO_TARGET = 1.10
-RUN_TIMEOUT = 1200
 TRAFFIC = re.compile(r"^\s+all: (\d+) requests, ([\d.]+) MB sent")
 
 
@@ -73,15 +69,7 @@ def counted_mock(settings: MockSettings) -> tuple[RunningMock, Counter[str]]:
 
 def suite_run(target: Path, *extra: str) -> tuple[float, str]:
     """Wall seconds and output of the whole suite against `target`; it must pass."""
-    command = [sys.executable, "-m", "pytest", "conformance/suite", "-q", "-p",
-               "no:cacheprovider", "--target", str(target), *extra]
-    done, seconds = timed(lambda: subprocess.run(
-        command, cwd=ROOT, env=child_env(None), capture_output=True, text=True,
-        timeout=RUN_TIMEOUT))
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.splitlines()[-25:])
-        raise RuntimeError(f"the suite failed ({done.returncode}):\n{tail}")
-    return seconds, done.stdout
+    return pytest_run("--target", str(target), *extra)
 
 
 def with_profile(mock: RunningMock, extra: str, directory: Path) -> Path:

@@ -12,7 +12,6 @@ and kind of path, bytes as the request bodies' declared lengths. Not a test: it 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import socket
 import subprocess
 import sys
@@ -22,62 +21,27 @@ import time
 from collections import Counter
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: make `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.suite.gateway import Relay
+
 ROOT = Path(__file__).resolve().parents[1]
-CHUNK = 64 * 1024
 
 
-class CountingRelay:
-    """Relays loopback connections to `upstream_port`, counting each request it sees."""
+class Counts:
+    """Requests by method and kind of path, and request-body bytes by kind of path."""
 
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.counts: Counter[str] = Counter()
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
         self.bytes: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
-        while True:
-            client, _ = self._server.accept()
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
-
-    def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
-        buffered = b""
-        with contextlib.suppress(OSError):
-            while True:
-                while b"\r\n\r\n" not in buffered:
-                    data = client.recv(CHUNK)
-                    if not data:
-                        return
-                    buffered += data
-                head, _, buffered = buffered.partition(b"\r\n\r\n")
-                method, path, length = _parse(head)
-                with self._lock:
-                    self.counts[f"{method} {_kind(path)}"] += 1
-                    self.bytes[_kind(path)] += length
-                upstream.sendall(head + b"\r\n\r\n")
-                while len(buffered) < length:
-                    data = client.recv(CHUNK)
-                    if not data:
-                        return
-                    buffered += data
-                upstream.sendall(buffered[:length])
-                buffered = buffered[length:]
-
-
-def _parse(head: bytes) -> tuple[str, str, int]:
-    lines = head.split(b"\r\n")
-    method, path, _ = lines[0].decode("latin-1").split(" ", 2)
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip() or 0)
-    return method, path, length
+    def __call__(self, method: str, path: str, length: int) -> bool:
+        with self._lock:
+            self.requests[f"{method} {_kind(path)}"] += 1
+            self.bytes[_kind(path)] += length
+        return True
 
 
 def _kind(path: str) -> str:
@@ -93,15 +57,6 @@ def _kind(path: str) -> str:
     return "image" if path.endswith("/image") else "itwin"
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(CHUNK):
-            sink.sendall(data)
-    for sock in (source, sink):
-        with contextlib.suppress(OSError):
-            sock.close()
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -111,12 +66,13 @@ def free_port() -> int:
 def count(checkout: Path, python: str, *pytest_args: str) -> tuple[Counter[str], Counter[str]]:
     """Start the checkout's mock behind a relay, run its suite, return (requests, bytes)."""
     mock_port = free_port()
-    relay = CountingRelay(mock_port)
-    with tempfile.TemporaryDirectory(prefix="traffic-") as scratch:
+    counts = Counts()
+    with Relay(mock_port, counts) as relay, tempfile.TemporaryDirectory(
+            prefix="traffic-") as scratch:
         target = Path(scratch) / "target.toml"
         mock = subprocess.Popen(
             [python, "-m", "conformance.mock", "--port", str(mock_port), "--public-url",
-             f"http://127.0.0.1:{relay.port}", "--write-target", str(target)],
+             relay.origin, "--write-target", str(target)],
             cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
@@ -128,7 +84,7 @@ def count(checkout: Path, python: str, *pytest_args: str) -> tuple[Counter[str],
         finally:
             mock.terminate()
             mock.wait(30)
-    return relay.counts, relay.bytes
+    return counts.requests, counts.bytes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
-"""A gateway in front of the mock that cuts the connection of a request whose declared body
-is over a limit, without an answer, as a real gateway may do with an oversize upload.
+"""A relay in front of the mock that sees each request's head on its way in: it can count
+requests (benchmarks/traffic.py) or cut the connection of one whose declared body is over a
+limit, without an answer, as a real gateway may do with an oversize upload.
 
-A plain TCP relay on loopback: it reads each request's head on its way in, forwards what
-fits and closes both sides on a body over `limit`; answers flow back untouched.
+A plain TCP relay on loopback: answers flow back untouched.
 """
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 CHUNK = 64 * 1024
+# Called with a request's method, path and declared body length; False cuts the connection.
+Inspect = Callable[[str, str, int], bool]
 
 
-class CuttingGateway:
-    """Listens on a free loopback port and relays to `upstream` (an http://host:port)."""
+class Relay:
+    """Listens on a free loopback port and relays to 127.0.0.1:`upstream_port`."""
 
-    def __init__(self, upstream: str, limit: int) -> None:
-        parts = urlsplit(upstream)
-        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.limit = limit
-        self.cut = 0
+    def __init__(self, upstream_port: int, inspect: Inspect) -> None:
+        self.upstream_port = upstream_port
+        self.inspect = inspect
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.2)
         self._stopping = threading.Event()
@@ -33,7 +33,7 @@ class CuttingGateway:
         host, port = self._server.getsockname()[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> CuttingGateway:
+    def __enter__(self) -> Relay:
         self._thread.start()
         return self
 
@@ -48,13 +48,13 @@ class CuttingGateway:
                 client, _ = self._server.accept()
             except TimeoutError:
                 continue
-            upstream = socket.create_connection(self.upstream, timeout=30)
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
             threading.Thread(target=self._requests, args=(client, upstream),
                              daemon=True).start()
             threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
 
     def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
-        """Forward request after request; cut at a head that declares too long a body."""
+        """Forward request after request; cut where `inspect` says so."""
         buffered = b""
         with contextlib.suppress(OSError):
             while True:
@@ -63,13 +63,11 @@ class CuttingGateway:
                     if not data:
                         return _close(client, upstream)
                     buffered += data
-                head, _, rest = buffered.partition(b"\r\n\r\n")
-                length = _content_length(head)
-                if length > self.limit:
-                    self.cut += 1
+                head, _, buffered = buffered.partition(b"\r\n\r\n")
+                method, path, length = parse_head(head)
+                if not self.inspect(method, path, length):
                     return _close(client, upstream)
                 upstream.sendall(head + b"\r\n\r\n")
-                buffered = rest
                 while len(buffered) < length:
                     data = client.recv(CHUNK)
                     if not data:
@@ -79,12 +77,31 @@ class CuttingGateway:
                 buffered = buffered[length:]
 
 
-def _content_length(head: bytes) -> int:
-    for line in head.split(b"\r\n")[1:]:
+class CuttingGateway(Relay):
+    """Cuts the connection of a request that declares a body over `limit` bytes."""
+
+    def __init__(self, upstream_port: int, limit: int) -> None:
+        super().__init__(upstream_port, self._passes)
+        self.limit = limit
+        self.cut = 0
+
+    def _passes(self, method: str, path: str, length: int) -> bool:
+        if length > self.limit:
+            self.cut += 1
+            return False
+        return True
+
+
+def parse_head(head: bytes) -> tuple[str, str, int]:
+    """A request head's method, path and declared body length (0 without one)."""
+    lines = head.split(b"\r\n")
+    method, path, _ = lines[0].decode("latin-1").split(" ", 2)
+    length = 0
+    for line in lines[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
-            return int(value.strip() or 0)
-    return 0
+            length = int(value.strip() or 0)
+    return method, path, length
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:

@@ -124,7 +124,7 @@ class TestAGatewayThatCutsOversizeUploads:
         """A gateway may close the connection of a body over its limit without answering;
         that is a refusal of the body, not an unreachable target."""
         mock = start_mock()
-        with CuttingGateway(mock.origin, SIZE_ALWAYS_ACCEPTED) as gateway:
+        with CuttingGateway(int(mock.origin.rsplit(":", 1)[1]), SIZE_ALWAYS_ACCEPTED) as gateway:
             run = run_suite(mock, tmp_path, SIZES, profile=None,
                             base_url=f"{gateway.origin}/itwins")
         assert not run.failed, f"a cut oversize upload failed the run\n{run}"
