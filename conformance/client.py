@@ -43,6 +43,7 @@ from .contract import (
     operation,
     validate,
 )
+from .tls import tls_context
 
 # Seconds one request may take in all: sending it, and its answer's headers and body. A
 # 5 MB upload passes at 350 kbit/s.
@@ -272,7 +273,7 @@ def _deadline_transport(deadline: _Deadline) -> httpx.HTTPTransport:
     place (httpx 0.28, httpcore 1.0). Should that attribute move, the deadline still holds
     between the chunks of a body, and tests/tooling/test_client_limits.py says so.
     """
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=tls_context())
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend):

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from .targets import Target
+from .tls import tls_context
 
 # The header the mock's control API reads its secret from (docs/mock.md).
 SECRET_HEADER = "X-Mock-Control-Secret"
@@ -31,7 +32,7 @@ class MockControl:
     def __post_init__(self) -> None:
         headers = {SECRET_HEADER: self.control_secret} if self.control_secret else {}
         self._http = httpx.Client(base_url=self.control_url.rstrip("/"), timeout=self.timeout,
-                                  headers=headers)
+                                  headers=headers, verify=tls_context())
         self._injected: list[str] = []
 
     @classmethod

@@ -32,6 +32,7 @@ from .client import retry_after_seconds, transport_failure
 from .contract import ACCEPT_V1, ERROR, GET_ITWIN, PERSONAS, operation, validate
 from .redact import Redactor
 from .targets import Target, TargetError
+from .tls import tls_context
 
 CONFIGURATION = "configuration"
 UNREACHABLE = "unreachable"
@@ -71,7 +72,7 @@ def preflight(target: Target, *, transport: httpx.BaseTransport | None = None,
     found = Preflight(target, deadline=time.monotonic() + total_seconds)
     deadline = found.deadline
     tokens: list[str] = []
-    inner = transport or httpx.HTTPTransport()
+    inner = transport or httpx.HTTPTransport(verify=tls_context())
     with httpx.Client(transport=_Deadline(inner, deadline), follow_redirects=False,
                       timeout=httpx.Timeout(REQUEST_SECONDS, connect=CONNECT_SECONDS)) as http:
         _check(found, http, tokens)

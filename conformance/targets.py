@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .contract import PERSONAS, TOKEN_ONLY_PERSONAS
+from .tls import tls_context
 
 PRODUCTION_HOSTS = ("api.bentley.com",)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -138,7 +139,7 @@ class Persona:
         form = {"grant_type": "client_credentials", "client_id": self.client_id,
                 "client_secret": self.client_secret.reveal(), "scope": self.scope}
         owned = http is None
-        client = http or httpx.Client(timeout=30.0)
+        client = http or httpx.Client(timeout=30.0, verify=tls_context())
         try:
             response = client.post(self.token_url, data=form)
         except httpx.HTTPError as exc:

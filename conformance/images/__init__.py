@@ -13,7 +13,7 @@ from .gallery import write_gallery
 from .manifest import Problem, build_manifest, check_fixtures, load_manifest, write_manifest
 from .model import Case, Expectation
 from .paths import default_fixture_dir, fixture_path, manifest_path
-from .proof import FixtureMismatch, Properties, read_properties, verify
+from .proof import FixtureMismatch, Properties, read_properties, verify, verify_once
 from .signature import TOLERANCE, mean_rgb, signature_mismatch
 
 __all__ = [
@@ -21,5 +21,5 @@ __all__ = [
     "FixtureMismatch", "Problem", "Properties", "build_bytes", "build_manifest", "case",
     "check_fixtures", "default_fixture_dir", "ensure_fixtures", "fixture_path", "load_manifest",
     "manifest_path", "mean_rgb", "read_properties", "signature_mismatch", "verify",
-    "write_gallery", "write_manifest",
+    "verify_once", "write_gallery", "write_manifest",
 ]

@@ -2,15 +2,20 @@
 case declares, so a run never silently tests the wrong boundary (or the wrong colour).
 """
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
+import PIL
 from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from .model import Case
 from .signature import BUILD_TOLERANCE, Mean, describe, mean_rgb, within
 
+# Where `verify_once` marks the contents it has proven, inside the fixture directory.
+PROVEN_DIR = ".proven"
 # Full decodes above this many pixels are skipped (flood cases declare `decodes` by recipe):
 # the 80-megapixel flood alone would take a second and 320 MB.
 FULL_DECODE_MAX_PIXELS = 50_000_000
@@ -56,6 +61,29 @@ def verify(case: Case, data: bytes) -> None:
     mismatches = declared_mismatches(case, read_properties(data))
     if mismatches:
         raise FixtureMismatch(f"{case.name}: " + "; ".join(mismatches))
+
+
+def verify_once(case: Case, data: bytes, directory: Path) -> None:
+    """`verify`, decoding only contents not proven before: a fixture's bytes are proven once
+    for its declaration, by this proof and this Pillow, and a marker named for all of them
+    is left in `directory`. A run re-reads every fixture, but decodes none it has proven."""
+    marker = directory / PROVEN_DIR / f"{case.name}-{_proof_key(case, data)}"
+    if marker.is_file():
+        return
+    verify(case, data)
+    marker.parent.mkdir(exist_ok=True)
+    marker.touch()
+
+
+def _proof_key(case: Case, data: bytes) -> str:
+    """What a proof's verdict depends on: the bytes, the declaration, the proving code."""
+    key = hashlib.sha256(hashlib.sha256(data).digest())
+    declared = (case.size, case.format, case.width, case.height, case.decodes, case.signature)
+    key.update(repr(declared).encode())
+    key.update(f"Pillow {PIL.__version__}".encode())
+    for module in ("proof.py", "signature.py"):
+        key.update((Path(__file__).parent / module).read_bytes())
+    return key.hexdigest()[:32]
 
 
 def declared_mismatches(case: Case, actual: Properties) -> list[str]:

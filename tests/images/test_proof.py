@@ -1,11 +1,21 @@
-"""Self-proof: verify() refuses a fixture that is not what its case says."""
+"""Self-proof: verify() refuses a fixture that is not what its case says; verify_once()
+proves each content once, and never takes another content for a proven one."""
 
 import dataclasses
 
 import pytest
 from PIL import ImageFile
 
-from conformance.images import FixtureMismatch, build_bytes, case, png, read_properties, verify
+from conformance.images import (
+    FixtureMismatch,
+    build_bytes,
+    case,
+    png,
+    proof,
+    read_properties,
+    verify,
+    verify_once,
+)
 
 
 class TestVerify:
@@ -38,6 +48,51 @@ class TestVerify:
 
     def test_is_an_assertion_error(self):
         assert issubclass(FixtureMismatch, AssertionError)
+
+
+class TestVerifyOnce:
+    @pytest.fixture
+    def decodes(self, monkeypatch):
+        """How many times a proof decoded pixels."""
+        counted = []
+        real = ImageFile.ImageFile.load
+
+        def load(image):
+            counted.append(image)
+            return real(image)
+
+        monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+        return counted
+
+    def test_a_proven_content_is_not_decoded_again(self, tmp_path, decodes):
+        data = build_bytes(case("ratio-1x5"))
+        verify_once(case("ratio-1x5"), data, tmp_path)
+        first = len(decodes)
+        verify_once(case("ratio-1x5"), data, tmp_path)
+        assert first > 0 and len(decodes) == first
+
+    def test_other_bytes_under_a_proven_name_are_proven_afresh(self, tmp_path):
+        verify_once(case("ratio-1001x200"), build_bytes(case("ratio-1001x200")), tmp_path)
+        with pytest.raises(FixtureMismatch, match=r"ratio-1001x200: width is 1000"):
+            verify_once(case("ratio-1001x200"), build_bytes(case("ratio-1000x200")), tmp_path)
+
+    def test_a_changed_declaration_is_proven_afresh(self, tmp_path):
+        data = build_bytes(case("ratio-1x1"))
+        verify_once(case("ratio-1x1"), data, tmp_path)
+        with pytest.raises(FixtureMismatch, match="width is 1, declared 2"):
+            verify_once(dataclasses.replace(case("ratio-1x1"), width=2), data, tmp_path)
+
+    def test_a_refused_content_leaves_no_mark(self, tmp_path):
+        wrong = build_bytes(case("ratio-1000x200"))
+        for _ in range(2):
+            with pytest.raises(FixtureMismatch):
+                verify_once(case("ratio-1001x200"), wrong, tmp_path)
+        assert not any(tmp_path.iterdir())
+
+    def test_the_mark_is_kept_with_the_fixtures(self, tmp_path):
+        verify_once(case("ratio-1x1"), build_bytes(case("ratio-1x1")), tmp_path)
+        marks = [path.name for path in (tmp_path / proof.PROVEN_DIR).iterdir()]
+        assert len(marks) == 1 and marks[0].startswith("ratio-1x1-")
 
 
 class TestBombs:
