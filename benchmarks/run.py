@@ -3,6 +3,8 @@
     python benchmarks/run.py                      # everything, 3 repetitions
     python benchmarks/run.py --only mock --repeat 5
     python benchmarks/run.py --wait-quiet 600     # first wait for load < 1.0 (max 600 s)
+    python benchmarks/run.py --only suite --only latency --before ../before
+                                                  # and an earlier checkout's, side by side
 
 Benchmarks are not tests: nothing here fails on a slow machine. A figure that misses its
 target is printed as MISSED and the exit status stays 0; only a benchmark that could not
@@ -33,8 +35,8 @@ AREAS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "fixtures": lambda args: bench_fixtures.measure(args.repeat),
     "mock": lambda args: bench_mock.measure(args.repeat, args.requests),
     "memory": lambda args: bench_memory.measure(args.repeat),
-    "suite": lambda args: bench_suite.measure(args.repeat),
-    "latency": lambda args: bench_network.measure_latency(args.repeat),
+    "suite": lambda args: bench_suite.measure(args.repeat, args.before),
+    "latency": lambda args: bench_network.measure_latency(args.repeat, args.before),
     "pacing": lambda args: bench_network.measure_pacing(args.repeat),
 }
 
@@ -51,11 +53,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each area, wait up to SECONDS for a 1-minute load "
                              "average below 1.0")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also measure this earlier checkout's suite (suite and latency "
+                             "areas), interleaved with this one's, e.g. one made by "
+                             "`git worktree add ../before COMMIT`")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; leave results.json and docs/performance.md alone")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.requests < 1:
         parser.error("--repeat and --requests must be at least 1")
+    if args.before is not None and not (args.before / "conformance" / "suite").is_dir():
+        parser.error(f"--before {args.before}: not a checkout of this project")
+    if args.before is not None:
+        args.before = args.before.resolve()
     return args
 
 

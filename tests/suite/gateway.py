@@ -49,6 +49,8 @@ class Relay:
             except TimeoutError:
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+            for sock in (client, upstream):  # a head and its body go out in separate sends:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle stall
             threading.Thread(target=self._requests, args=(client, upstream),
                              daemon=True).start()
             threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
