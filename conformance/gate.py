@@ -248,6 +248,8 @@ class Gate:
 
     def _shortfall(self) -> list[str]:
         tally = self.tally
+        if self.config.option.collectonly:
+            return []  # asked to list the tests, not to run them
         if not (tally.seen or self._in_scope()):
             return []  # not a run of the suite (the project's own tests, say)
         lines = []

@@ -10,6 +10,7 @@ from typing import Any
 import jwt
 import pytest
 
+from conformance import control_client
 from conformance.contract import GET_IMAGE, PERSONAS, UPLOAD_IMAGE
 from conformance.mock import MockSettings, choices
 from conformance.mock.control_api import SECRET_HEADER
@@ -21,6 +22,11 @@ pytest_plugins = ["tests.mock.mock_fixtures"]
 @pytest.fixture(scope="module")
 def quiet() -> Iterator[Api]:
     yield from api_for(MockSettings(control=False))
+
+
+def test_the_suites_client_sends_the_header_the_mock_reads() -> None:
+    # Spelled twice: the suite's side may not import the mock (an import-linter contract).
+    assert control_client.SECRET_HEADER == SECRET_HEADER
 
 
 def fault(api: Api, **body: Any) -> str:

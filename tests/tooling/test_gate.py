@@ -91,6 +91,12 @@ class TestNothingTested:
         assert result.returncode == EXIT_NOTHING_TESTED, result.output[-3000:]
         assert "nothing tested: no conformance test executed (none selected)" in result.stdout
 
+    def test_listing_the_tests_is_not_a_run_that_tested_nothing(self, tmp_path: Path) -> None:
+        result = run_command(tmp_path, None, "--", "--collect-only", "-q", "-k", "TestRatios")
+        assert result.returncode == EXIT_OK, result.output[-3000:]
+        assert "test_upload_images.py::TestRatios::test_upload[ratio-5x1]" in result.stdout
+        assert "nothing tested" not in result.stdout
+
 
 class TestRequireArea:
     def test_an_area_without_an_executed_test_fails_the_run(self, tmp_path: Path) -> None:
