@@ -89,6 +89,14 @@ class TestVerifyOnce:
                 verify_once(case("ratio-1001x200"), wrong, tmp_path)
         assert not any(tmp_path.iterdir())
 
+    def test_where_no_mark_can_be_left_it_proves_every_time(self, tmp_path, decodes):
+        (tmp_path / proof.PROVEN_DIR).write_text("")  # a file: no mark can go under it
+        data = build_bytes(case("ratio-1x5"))
+        verify_once(case("ratio-1x5"), data, tmp_path)
+        first = len(decodes)
+        verify_once(case("ratio-1x5"), data, tmp_path)
+        assert first > 0 and len(decodes) == 2 * first
+
     def test_the_mark_is_kept_with_the_fixtures(self, tmp_path):
         verify_once(case("ratio-1x1"), build_bytes(case("ratio-1x1")), tmp_path)
         marks = [path.name for path in (tmp_path / proof.PROVEN_DIR).iterdir()]
