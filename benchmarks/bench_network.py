@@ -31,6 +31,7 @@ from pathlib import Path
 from conformance.images import ensure_fixtures
 
 from .bench_suite import ROOT, RUN_TIMEOUT, checkout_env, checkout_name, pytest_run
+from .checkout_mock import API_KINDS
 from .measure import Figure, median, timed
 
 LATENCY_MS = 40
@@ -50,12 +51,20 @@ MOCK_START_SECONDS = 60
 @dataclass
 class Served:
     """A checkout's mock in its own process: the target file its suite is run with, and
-    what the mock counted (read when it has stopped)."""
+    what the mock counted (read when it has stopped): "METHOD kind" requests, "bytes"."""
 
     root: Path
     target: Path
     counts_file: Path
     counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def api_requests(self) -> int:
+        return sum(n for key, n in self.counts.items() if key.split(" ")[-1] in API_KINDS)
+
+    @property
+    def other_requests(self) -> int:
+        return sum(self.counts.values()) - self.counts["bytes"] - self.api_requests
 
 
 @contextlib.contextmanager
@@ -123,7 +132,7 @@ def measure_latency(repeat: int, before: Path | None = None) -> list[Figure]:
     runs = repeat * len(CONFIGS)  # the counts are read once the mocks have stopped
     figures = []
     for label, root in checkouts.items():
-        figures += traffic_figures(label, servers[(label, 0)].counts, runs, root)
+        figures += traffic_figures(label, servers[(label, 0)], runs, root)
         figures += latency_figures(label, seconds, repeat)
     return figures
 
@@ -139,16 +148,17 @@ def latency_server(root: Path, ms: int, stack: contextlib.ExitStack) -> Iterator
             yield server
 
 
-def traffic_figures(label: str, counts: Counter[str], runs: int, root: Path) -> list[Figure]:
+def traffic_figures(label: str, server: Served, runs: int, root: Path) -> list[Figure]:
     area = "latency"
     note = f"counted by the mock, per run (0 ms, {runs} runs)" + (
         f"; {checkout_name(root)}" if label else "")
-    return [Figure(area, f"{label}API requests a run makes", counts["api requests"] / runs,
+    return [Figure(area, f"{label}API requests a run makes", server.api_requests / runs,
                    "", None, runs, note),
             Figure(area, f"{label}blob downloads and token requests a run makes",
-                   counts["other requests"] / runs, "", None, runs),
-            Figure(area, f"{label}request bytes a run sends", counts["bytes"] / runs / 1e6,
-                   "MB", None, runs, "declared Content-Length")]
+                   server.other_requests / runs, "", None, runs),
+            Figure(area, f"{label}request bytes a run sends",
+                   server.counts["bytes"] / runs / 1e6, "MB", None, runs,
+                   "declared Content-Length")]
 
 
 def latency_figures(label: str, seconds: dict[tuple[str, int, str], list[float]],
@@ -179,10 +189,10 @@ def measure_pacing(repeat: int) -> list[Figure]:
         with throttled_mock() as server:
             with_profile(server.target, f"requests_per_minute = {PACE_RATE * 60}")
             took, output = suite_run(server, "-n", "2")
-        paced.append((took, server.counts["api requests"], throttled(output)))
+        paced.append((took, server.api_requests, throttled(output)))
         with throttled_mock() as server:
             took, met, passed = unpaced_run(server)
-        unpaced.append((took, server.counts["api requests"], met, passed))
+        unpaced.append((took, server.api_requests, met, passed))
     return pacing_figures(paced, unpaced, repeat)
 
 

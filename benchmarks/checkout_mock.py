@@ -5,9 +5,10 @@
 
 Runs the checkout's own `conformance.mock.command.main(MOCK-ARGS)` (this one's, or an
 earlier commit's), with its `create_app` wrapped: every request but the control API's is
-counted (API or other, and its declared body bytes), and held `--delay-ms` before it is
-answered, for a mock that has no latency setting of its own. The counts are written to FILE
-as JSON when the mock stops (SIGTERM, as Ctrl-C). Imports only the checkout's package.
+counted by method and kind of path (`KINDS`), with its declared body bytes, and held
+`--delay-ms` before it is answered, for a mock that has no latency setting of its own. The
+counts are written to FILE as JSON when the mock stops (SIGTERM, as Ctrl-C): "METHOD kind"
+request counts and "bytes". Imports only the checkout's package.
 """
 
 from __future__ import annotations
@@ -25,6 +26,19 @@ from typing import Any
 from conformance.mock import command
 
 ASGI = Callable[..., Any]
+# Kinds of path, the API's first: GET on one iTwin, its image, the list; then the rest.
+API_KINDS = ("itwin", "image", "itwins")
+KINDS = (*API_KINDS, "blob", "identity")
+
+
+def kind_of(path: str) -> str:
+    if path.startswith("/blobs/"):
+        return "blob"
+    if not path.startswith("/itwins"):
+        return "identity"  # the token endpoint and its keys
+    if path.rstrip("/") == "/itwins":
+        return "itwins"
+    return "image" if path.rstrip("/").endswith("/image") else "itwin"
 
 
 class Counted:
@@ -36,8 +50,7 @@ class Counted:
     async def __call__(self, scope: dict[str, Any], receive: ASGI, send: ASGI) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and not path.startswith("/__mock__"):
-            kind = "api" if path.startswith("/itwins") else "other"
-            self.counts[f"{kind} requests"] += 1
+            self.counts[f"{scope['method']} {kind_of(path)}"] += 1
             self.counts["bytes"] += next((int(value) for name, value in scope["headers"]
                                           if name == b"content-length"), 0)
             if self.delay:

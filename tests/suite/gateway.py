@@ -1,5 +1,5 @@
 """A relay in front of the mock that sees each request's head on its way in: it can count
-requests (benchmarks/traffic.py) or cut the connection of one whose declared body is over a
+requests (the read-only proof) or cut the connection of one whose declared body is over a
 limit, without an answer, as a real gateway may do with an oversize upload.
 
 A plain TCP relay on loopback: answers flow back untouched.
